@@ -1,0 +1,122 @@
+"""Query parameters of the dataset search, validated by django-filter: an unknown value is a 400."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db import connection
+from django.db.models import Exists, OuterRef, QuerySet
+from rest_framework.exceptions import ValidationError
+
+from catalogue.formats import FORMAT_MEDIA_TYPES, normalise_format
+from catalogue.models import (
+    AccessRights,
+    Dataset,
+    DataSpace,
+    Distribution,
+    Licence,
+    Publisher,
+    Theme,
+)
+from catalogue.search import search_filter
+from catalogue.selectors import ORDERINGS
+
+KNOWN_FORMATS = ", ".join(FORMAT_MEDIA_TYPES)
+
+
+def _choice_messages(label: str) -> dict[str, str]:
+    return {
+        "invalid_choice": f"Unknown {label} '%(value)s'.",
+        "invalid_pk_value": f"Unknown {label} '%(pk)s'.",
+    }
+
+
+class DatasetFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        help_text='Full text, web syntax: words, "exact phrase", -excluded, or.',
+    )
+    data_space = django_filters.ModelMultipleChoiceFilter(
+        queryset=DataSpace.objects.all(),
+        to_field_name="slug",
+        help_text="Data space slug; repeat for several.",
+        error_messages=_choice_messages("data space"),
+    )
+    publisher = django_filters.ModelMultipleChoiceFilter(
+        queryset=Publisher.objects.all(),
+        to_field_name="slug",
+        help_text="Publisher slug; repeat for several.",
+        error_messages=_choice_messages("publisher"),
+    )
+    licence = django_filters.ModelMultipleChoiceFilter(
+        queryset=Licence.objects.all(),
+        to_field_name="identifier",
+        help_text="Licence identifier (SPDX); repeat for several.",
+        error_messages=_choice_messages("licence"),
+    )
+    access_rights = django_filters.MultipleChoiceFilter(
+        choices=AccessRights.choices, error_messages=_choice_messages("access rights value")
+    )
+    theme = django_filters.ModelMultipleChoiceFilter(
+        queryset=Theme.objects.all(),
+        to_field_name="code",
+        method="filter_theme",
+        help_text="EU data-theme code (AGRI, HEAL...); repeat for several.",
+        error_messages=_choice_messages("theme"),
+    )
+    keyword = django_filters.CharFilter(method="filter_keyword", help_text="Exact keyword.")
+    format = django_filters.CharFilter(
+        method="filter_format",
+        help_text=f"Distribution format: {', '.join(FORMAT_MEDIA_TYPES)}.",
+    )
+    modified_since = django_filters.IsoDateTimeFilter(
+        field_name="modified", lookup_expr="gte", help_text="ISO 8601 date or date-time."
+    )
+    ordering = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in ORDERINGS],
+        method="filter_noop",
+        help_text="relevance (default with q), -modified (default), modified, title, -title.",
+        error_messages=_choice_messages("ordering"),
+    )
+
+    class Meta:
+        model = Dataset
+        fields: list[str] = []
+
+    def filter_noop(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        return queryset  # ordering is applied by the view after filtering and faceting
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return search_filter(queryset, value) if value.strip() else queryset
+
+    def filter_theme(self, queryset: QuerySet, name: str, value) -> QuerySet:
+        if not value:
+            return queryset
+        # EXISTS instead of a join: a dataset with two of the chosen themes appears once.
+        through = Dataset.themes.through.objects.filter(
+            dataset_id=OuterRef("pk"), theme__in=list(value)
+        )
+        return queryset.filter(Exists(through))
+
+    def filter_keyword(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        keyword = " ".join(value.split())
+        if not keyword:
+            return queryset
+        if connection.vendor == "postgresql":
+            return queryset.filter(keywords__contains=[keyword])  # jsonb @>, GIN-indexed
+        return queryset.extra(
+            where=["EXISTS (SELECT 1 FROM json_each(catalogue_dataset.keywords) WHERE value = %s)"],
+            params=[keyword],
+        )
+
+    def filter_format(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        codes = []
+        for part in value.split(","):
+            code = normalise_format(part)
+            if code is None:
+                raise ValidationError(
+                    {"format": [f"Unknown format '{part.strip()}'. Use one of: {KNOWN_FORMATS}."]}
+                )
+            codes.append(code)
+        return queryset.filter(
+            Exists(Distribution.objects.filter(dataset_id=OuterRef("pk"), format__in=codes))
+        )

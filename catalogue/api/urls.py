@@ -1,0 +1,28 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from access.api.views import ApiTokenView
+
+from . import views
+
+router = SimpleRouter()
+router.register("datasets", views.DatasetViewSet, basename="dataset")
+router.lookup_value_regex = "[^/]+"
+
+urlpatterns = [
+    path("auth/token/", ApiTokenView.as_view(), name="auth-token"),
+    path(
+        "datasets/<str:id_or_slug>/distributions/",
+        views.DistributionListView.as_view(),
+        name="distribution-list",
+    ),
+    path(
+        "datasets/<str:id_or_slug>/distributions/<uuid:distribution_id>/download/",
+        views.PublicDistributionDownloadView.as_view(),
+        name="distribution-download",
+    ),
+    path("licences/", views.LicenceListView.as_view(), name="licence-list"),
+    path("data-spaces/", views.DataSpaceListView.as_view(), name="data-space-list"),
+    path("publishers/", views.PublisherListView.as_view(), name="publisher-list"),
+    *router.urls,
+]

@@ -1,0 +1,234 @@
+"""Catalogue endpoints: parse input, call one service or selector, shape the output."""
+
+from __future__ import annotations
+
+from django.http import FileResponse, HttpRequest
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from catalogue import selectors, services
+from catalogue.models import AccessRights, Dataset
+from config.errors import NotFoundError
+
+from .filters import DatasetFilterSet
+from .pagination import BoundedPageNumberPagination
+from .serializers import (
+    DatasetDetailOutputSerializer,
+    DatasetInputSerializer,
+    DatasetListOutputSerializer,
+    DatasetSearchOutputSerializer,
+    DataSpaceOutputSerializer,
+    DistributionOutputSerializer,
+    DistributionUploadInputSerializer,
+    LicenceOutputSerializer,
+    PublisherOutputSerializer,
+)
+
+LIST_PARAMS = set(DatasetFilterSet.base_filters) | {"page", "page_size"}
+
+
+def _reject_unknown_params(request: Request, allowed: set[str]) -> None:
+    unknown = sorted(set(request.query_params) - allowed)
+    if unknown:
+        raise ValidationError(
+            {
+                name: [f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."]
+                for name in unknown
+            }
+        )
+
+
+class DatasetViewSet(viewsets.ViewSet):
+    """Search and read the catalogue; stewards register and edit their publishers' datasets."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    lookup_url_kwarg = "id_or_slug"
+
+    def get_parsers(self):
+        return [JSONParser(), FormParser(), MultiPartParser()]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                name,
+                OpenApiTypes.STR,
+                many=name in {"data_space", "publisher", "licence", "access_rights", "theme"},
+            )
+            for name in DatasetFilterSet.base_filters
+        ]
+        + [
+            OpenApiParameter("page", OpenApiTypes.INT),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+        ],
+        responses=DatasetSearchOutputSerializer,
+    )
+    def list(self, request: Request) -> Response:
+        _reject_unknown_params(request, LIST_PARAMS)
+        filterset = DatasetFilterSet(
+            request.query_params, queryset=selectors.dataset_base_queryset()
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        matches = filterset.qs
+        params = filterset.form.cleaned_data
+        ordered = selectors.dataset_order(
+            matches, ordering=params.get("ordering"), q=params.get("q")
+        )
+        paginator = BoundedPageNumberPagination()
+        page = paginator.paginate_queryset(ordered, request, view=self)
+        facets = selectors.dataset_facets(matches)
+        results = DatasetListOutputSerializer(page, many=True, context={"request": request}).data
+        response = paginator.get_paginated_response(results)
+        response.data["facets"] = facets
+        return response
+
+    @extend_schema(responses=DatasetDetailOutputSerializer)
+    def retrieve(self, request: Request, id_or_slug: str) -> Response:
+        dataset = selectors.dataset_get(id_or_slug=id_or_slug)
+        return Response(DatasetDetailOutputSerializer(dataset, context={"request": request}).data)
+
+    @extend_schema(request=DatasetInputSerializer, responses={201: DatasetDetailOutputSerializer})
+    def create(self, request: Request) -> Response:
+        serializer = DatasetInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        data["themes"] = tuple(data.get("themes", ()))
+        data["keywords"] = tuple(data.get("keywords", ()))
+        data["languages"] = tuple(data.get("languages", ()))
+        dataset = services.dataset_create(user=request.user, data=services.DatasetData(**data))
+        return self._detail_response(request, dataset, status.HTTP_201_CREATED)
+
+    @extend_schema(request=DatasetInputSerializer, responses=DatasetDetailOutputSerializer)
+    def partial_update(self, request: Request, id_or_slug: str) -> Response:
+        dataset = self._editable(request, id_or_slug)
+        serializer = DatasetInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        dataset = services.dataset_update(
+            user=request.user, dataset=dataset, changes=dict(serializer.validated_data)
+        )
+        return self._detail_response(request, dataset, status.HTTP_200_OK)
+
+    @extend_schema(responses={204: None})
+    def destroy(self, request: Request, id_or_slug: str) -> Response:
+        dataset = self._editable(request, id_or_slug)
+        services.dataset_delete(user=request.user, dataset=dataset)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def _editable(self, request: Request, id_or_slug: str) -> Dataset:
+        # Another publisher's dataset is not found for writing, as the guide asks.
+        return selectors.dataset_get(
+            id_or_slug=id_or_slug,
+            queryset=Dataset.objects.filter(
+                publisher__in=selectors.publishers_stewarded_by(user=request.user)
+            ),
+        )
+
+    def _detail_response(self, request: Request, dataset: Dataset, code: int) -> Response:
+        fresh = selectors.dataset_get(id_or_slug=str(dataset.pk))
+        return Response(
+            DatasetDetailOutputSerializer(fresh, context={"request": request}).data, status=code
+        )
+
+
+class DistributionListView(APIView):
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=DistributionOutputSerializer(many=True))
+    def get(self, request: Request, id_or_slug: str) -> Response:
+        dataset = selectors.dataset_get(id_or_slug=id_or_slug)
+        data = DistributionOutputSerializer(
+            dataset.distributions.all(), many=True, context={"request": request}
+        ).data
+        return Response(data)
+
+    @extend_schema(
+        request={"multipart/form-data": DistributionUploadInputSerializer},
+        responses={201: DistributionOutputSerializer},
+    )
+    def post(self, request: Request, id_or_slug: str) -> Response:
+        dataset = selectors.dataset_get(
+            id_or_slug=id_or_slug,
+            queryset=Dataset.objects.filter(
+                publisher__in=selectors.publishers_stewarded_by(user=request.user)
+            ).select_related("publisher"),
+        )
+        serializer = DistributionUploadInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        distribution = services.distribution_add_file(
+            user=request.user,
+            dataset=dataset,
+            upload=data["file"],
+            title=data.get("title", ""),
+            format=data.get("format", ""),
+            description=data.get("description", ""),
+            media_type=data.get("media_type", ""),
+            declared_checksum=data.get("checksum") or None,
+        )
+        return Response(
+            DistributionOutputSerializer(distribution, context={"request": request}).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class PublicDistributionDownloadView(APIView):
+    """The bytes of a PUBLIC dataset's file. Restricted and non-public data answer 404 here."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: HttpRequest, id_or_slug: str, distribution_id: str) -> FileResponse:
+        dataset = selectors.dataset_get(
+            id_or_slug=id_or_slug,
+            queryset=Dataset.objects.filter(access_rights=AccessRights.PUBLIC),
+        )
+        distribution = dataset.distributions.filter(pk=distribution_id).exclude(file="").first()
+        if distribution is None:
+            raise NotFoundError("No downloadable file with this id in this dataset.")
+        response = FileResponse(
+            distribution.file.open("rb"),
+            as_attachment=True,
+            filename=distribution.file.name.rsplit("/", 1)[-1],
+            content_type=distribution.media_type or "application/octet-stream",
+        )
+        response["ETag"] = f'"{distribution.sha256}"'
+        return response
+
+
+class LicenceListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=LicenceOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _paginated(request, selectors.licence_list(), LicenceOutputSerializer, self)
+
+
+class DataSpaceListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=DataSpaceOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _paginated(request, selectors.data_space_list(), DataSpaceOutputSerializer, self)
+
+
+class PublisherListView(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses=PublisherOutputSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return _paginated(request, selectors.publisher_list(), PublisherOutputSerializer, self)
+
+
+def _paginated(request: Request, queryset, serializer_class, view) -> Response:
+    _reject_unknown_params(request, {"page", "page_size"})
+    paginator = BoundedPageNumberPagination()
+    page = paginator.paginate_queryset(queryset, request, view=view)
+    return paginator.get_paginated_response(serializer_class(page, many=True).data)

@@ -1,0 +1,227 @@
+"""Catalogue tables: data spaces, themes, publishers, licences, datasets and distributions.
+
+Workflows live in services.py; this module only says what is stored and what must never happen.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.files.storage import Storage, storages
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from .formats import FORMAT_CHOICES
+
+
+class DataSpace(models.Model):
+    """One of the Common European Data Spaces (loaded by a data migration)."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    url = models.URLField(blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Theme(models.Model):
+    """A data theme from the EU Publications Office vocabulary (AGRI, HEAL, TRAN...)."""
+
+    code = models.CharField(max_length=16, unique=True)
+    label = models.CharField(max_length=120)
+    uri = models.URLField()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.code})"
+
+
+class Publisher(models.Model):
+    """A data-holding organisation. Its stewards register its datasets and review requests."""
+
+    slug = models.SlugField(max_length=100, unique=True)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    homepage = models.URLField(blank=True)
+    email = models.EmailField(blank=True)
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code.")
+    stewards = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="stewarded_publishers", blank=True
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Licence(models.Model):
+    """Terms of use. The text lives in versions: a changed text is a new version, never an edit."""
+
+    identifier = models.CharField(
+        max_length=64, unique=True, help_text="SPDX identifier, or a LicenseRef- identifier."
+    )
+    title = models.CharField(max_length=255)
+    url = models.URLField(blank=True)
+    is_open = models.BooleanField(default=False)
+    requires_attribution = models.BooleanField(default=False)
+    requires_share_alike = models.BooleanField(default=False)
+    permits_commercial_use = models.BooleanField(default=True)
+    research_only = models.BooleanField(default=False)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["identifier"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~(Q(is_open=True) & Q(research_only=True)),
+                name="licence_open_is_not_research_only",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.identifier
+
+    @property
+    def current_version(self) -> LicenceVersion | None:
+        # Uses the prefetch cache when the caller prefetched versions.
+        versions = list(self.versions.all())
+        return max(versions, key=lambda v: v.version) if versions else None
+
+
+class LicenceVersion(models.Model):
+    licence = models.ForeignKey(Licence, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    text = models.TextField(help_text="Full text, or an authoritative summary with its URL.")
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["licence", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["licence", "version"], name="licence_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.licence.identifier} v{self.version}"
+
+
+class AccessRights(models.TextChoices):
+    PUBLIC = "PUBLIC", "Public"
+    RESTRICTED = "RESTRICTED", "Restricted"
+    NON_PUBLIC = "NON_PUBLIC", "Non-public"
+
+
+class Dataset(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(max_length=300)
+    description = models.TextField()
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="datasets")
+    data_space = models.ForeignKey(DataSpace, on_delete=models.PROTECT, related_name="datasets")
+    licence = models.ForeignKey(Licence, on_delete=models.PROTECT, related_name="datasets")
+    access_rights = models.CharField(
+        max_length=16, choices=AccessRights.choices, default=AccessRights.RESTRICTED
+    )
+    themes = models.ManyToManyField(Theme, related_name="datasets", blank=True)
+    # Short lists read with the dataset and indexed for search; JSON keeps them in the row so the
+    # search-vector trigger sees them.
+    keywords = models.JSONField(default=list, blank=True)
+    languages = models.JSONField(default=list, blank=True, help_text="ISO 639-1 codes.")
+    spatial = models.CharField(max_length=255, blank=True, help_text="Place name or URI.")
+    temporal_start = models.DateField(null=True, blank=True)
+    temporal_end = models.DateField(null=True, blank=True)
+    issued = models.DateField(null=True, blank=True)
+    modified = models.DateTimeField(default=timezone.now, db_index=True)
+    landing_page = models.URLField(blank=True)
+    contact_name = models.CharField(max_length=200, blank=True)
+    contact_email = models.EmailField(blank=True)
+    version = models.CharField(max_length=50, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    # Maintained by a PostgreSQL trigger (see migrations) on every insert and update, whatever
+    # the write path; unused on SQLite.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        ordering = ["-modified", "id"]
+        indexes = [
+            models.Index(fields=["data_space", "-modified"], name="dataset_space_modified"),
+            models.Index(fields=["publisher", "-modified"], name="dataset_publisher_modified"),
+            models.Index(fields=["licence"], name="dataset_licence"),
+            models.Index(fields=["access_rights"], name="dataset_access_rights"),
+            models.Index(fields=["title", "id"], name="dataset_title"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(temporal_start__isnull=True)
+                | Q(temporal_end__isnull=True)
+                | Q(temporal_start__lte=models.F("temporal_end")),
+                name="dataset_temporal_range_ordered",
+            ),
+            models.CheckConstraint(
+                condition=Q(access_rights__in=AccessRights.values),
+                name="dataset_access_rights_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("api:dataset-detail", kwargs={"id_or_slug": str(self.id)})
+
+
+def distribution_storage() -> Storage:
+    """Where distribution bytes live: a private storage, never under a public URL."""
+    return storages["distributions"]
+
+
+def distribution_upload_path(instance: Distribution, filename: str) -> str:
+    return f"{instance.dataset_id}/{instance.id}/{filename}"
+
+
+class Distribution(models.Model):
+    """A file or a service endpoint through which a dataset's data is obtained."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    format = models.CharField(max_length=16, choices=FORMAT_CHOICES, db_index=True)
+    media_type = models.CharField(max_length=120, blank=True)
+    byte_size = models.BigIntegerField(null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    file = models.FileField(
+        upload_to=distribution_upload_path, storage=distribution_storage, blank=True, max_length=500
+    )
+    access_url = models.URLField(blank=True, help_text="Service endpoint, for API distributions.")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(byte_size__isnull=True) | Q(byte_size__gte=0),
+                name="distribution_byte_size_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def checksum(self) -> str | None:
+        return f"sha256:{self.sha256}" if self.sha256 else None

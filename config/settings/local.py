@@ -1,0 +1,6 @@
+"""Settings for `make run` and local development."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = env.bool("DEBUG", default=True)

@@ -1,0 +1,65 @@
+"""Settings for the test suite.
+
+PostgreSQL and Redis at their default local addresses are used when they answer (or wherever
+DATABASE_URL / REDIS_URL point); otherwise SQLite and no Redis, and tests that need them are
+skipped with a notice. With REQUIRE_SERVICES=1 a missing service is an error instead.
+"""
+
+import os
+import socket
+from urllib.parse import urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+def _answers(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "false", "no")
+
+if "DATABASE_URL" not in os.environ and _answers("127.0.0.1", 5432):
+    os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/passerelle"
+if "REDIS_URL" not in os.environ and _answers("127.0.0.1", 6379):
+    # Database 15 keeps test keys and queues apart from a developer's `make run`.
+    os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/15"
+if os.environ.get("CELERY_BROKER_URL", "").startswith("filesystem"):
+    del os.environ["CELERY_BROKER_URL"]
+
+from .base import *  # noqa: E402, F403
+from .base import DATABASES, REDIS_URL, REST_FRAMEWORK, VAR_DIR  # noqa: E402
+
+USING_POSTGRES = DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+USING_REDIS = False
+if REDIS_URL:
+    _redis = urlparse(REDIS_URL)
+    USING_REDIS = _answers(_redis.hostname or "127.0.0.1", _redis.port or 6379)
+
+if REQUIRE_SERVICES:
+    missing = [
+        name for name, ok in (("PostgreSQL", USING_POSTGRES), ("Redis", USING_REDIS)) if not ok
+    ]
+    if missing:
+        raise ImproperlyConfigured(
+            f"REQUIRE_SERVICES=1 but {' and '.join(missing)} did not answer "
+            "(DATABASE_URL / REDIS_URL, or 127.0.0.1:5432 and 127.0.0.1:6379)."
+        )
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+DISTRIBUTION_ROOT = VAR_DIR / "test-distributions"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "distributions": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DISTRIBUTION_ROOT), "base_url": None},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from django.conf import settings
+from rest_framework.test import APIClient
+
+from access.services import api_token_create
+from tests.factories import PublisherFactory, UserFactory
+
+
+def pytest_report_header(config) -> list[str]:
+    db = settings.DATABASES["default"]
+    return [
+        f"passerelle: database {db['ENGINE'].rsplit('.', 1)[-1]} {db.get('HOST') or db['NAME']}, "
+        f"redis {'yes: ' + settings.REDIS_URL if settings.USING_REDIS else 'NO'}, "
+        f"broker {settings.CELERY_BROKER_URL.split('@')[-1]}"
+    ]
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    skip_pg = pytest.mark.skip(
+        reason="needs PostgreSQL: none answered at DATABASE_URL or 127.0.0.1:5432"
+    )
+    skip_redis = pytest.mark.skip(
+        reason="needs Redis: none answered at REDIS_URL or 127.0.0.1:6379"
+    )
+    for item in items:
+        if "postgres" in item.keywords and not settings.USING_POSTGRES:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not settings.USING_REDIS:
+            item.add_marker(skip_redis)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
+    missing = [
+        name
+        for name, ok in (("PostgreSQL", settings.USING_POSTGRES), ("Redis", settings.USING_REDIS))
+        if not ok
+    ]
+    if missing:
+        terminalreporter.write_sep(
+            "!",
+            f"NOTICE: {' and '.join(missing)} not reachable; the tests that need them were "
+            "SKIPPED. Start them, or run with REQUIRE_SERVICES=1 to make this an error.",
+            yellow=True,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _clean_distribution_storage():
+    yield
+    shutil.rmtree(settings.DISTRIBUTION_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def steward(db):
+    return UserFactory(username="steward")
+
+
+@pytest.fixture
+def publisher(db, steward):
+    publisher = PublisherFactory(slug="bauer-agrar", name="Bauer Agrar Institut")
+    publisher.stewards.add(steward)
+    return publisher
+
+
+@pytest.fixture
+def steward_client(steward) -> APIClient:
+    client = APIClient()
+    _, raw = api_token_create(user=steward)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return client
+
+
+@pytest.fixture
+def researcher_client(db) -> APIClient:
+    client = APIClient()
+    _, raw = api_token_create(user=UserFactory(username="researcher"))
+    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
+    return client
