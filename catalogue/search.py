@@ -1,8 +1,8 @@
 """Full-text search with web-search syntax: words, ``"exact phrases"``, ``-excluded`` and ``or``.
 
 The query is validated here, so malformed input is a clear 400 on every database. On PostgreSQL
-the query is interpreted in every configured language plus ``simple`` (exact words) and matched
-against the stored, GIN-indexed ``search_vector``; on SQLite a substring match with light
+each term is read in every configured language plus ``simple`` (exact words) and matched against
+the stored, GIN-indexed ``search_vector``; on SQLite a substring match with light
 suffix-stripping stands in.
 """
 
@@ -95,20 +95,34 @@ def parse_query(raw: str) -> ParsedQuery:
     return parsed
 
 
+def _term_query(term: Term) -> SearchQuery:
+    # A term matches when any language's reading of it matches: the stem a French, German or
+    # English stemmer makes of it, or the exact word ("simple").
+    variants = [SearchQuery(term.text, search_type="phrase", config=c) for c in SEARCH_CONFIGS]
+    return reduce(lambda a, b: a | b, variants)
+
+
 def _pg_query(raw: str) -> SearchQuery:
-    # PostgreSQL's own websearch parser builds each interpretation; the validation above only
-    # guarantees it receives something meaningful.
-    queries = [
-        SearchQuery(raw, search_type="websearch", config=config) for config in SEARCH_CONFIGS
-    ]
-    return reduce(lambda a, b: a | b, queries)
+    """Build the tsquery term by term, so that exclusion applies to every reading of a word.
+
+    (OR-ing whole per-language queries would let a stemmer that reads an excluded word
+    differently bring back the very datasets the user excluded.)
+    """
+    parsed = parse_query(raw)
+    clauses = [reduce(lambda a, b: a | b, map(_term_query, clause)) for clause in parsed.clauses]
+    query = reduce(lambda a, b: a & b, clauses)
+    for term in parsed.excluded:
+        # NOT (a OR b) as NOT a AND NOT b: Django cannot invert a combined SearchQuery.
+        for config in SEARCH_CONFIGS:
+            query &= SearchQuery(term.text, search_type="phrase", config=config, invert=True)
+    return query
 
 
 def search_filter(queryset: QuerySet, raw: str) -> QuerySet:
     """Restrict ``queryset`` to datasets matching the web-search query ``raw``."""
-    parsed = parse_query(raw)
     if connection.vendor == "postgresql":
         return queryset.filter(search_vector=_pg_query(raw))
+    parsed = parse_query(raw)
     return queryset.alias(_keywords_text=Cast("keywords", TextField())).filter(
         _fallback_condition(parsed)
     )

@@ -283,12 +283,11 @@ def distribution_add_file(
         title=(title or upload.name or "file").strip()[:300],
         description=description,
         format=code,
-        media_type=media_type or upload.content_type or FORMAT_MEDIA_TYPES[code],
+        # Browsers label CSV as text/plain or application/vnd.ms-excel; the format decides.
+        media_type=media_type or FORMAT_MEDIA_TYPES[code],
         byte_size=size,
         sha256=sha256,
     )
-    if distribution.media_type == "application/octet-stream":
-        distribution.media_type = FORMAT_MEDIA_TYPES[code]
     # The file is written first; if the row cannot be saved, the file is removed again so
     # nothing is half-written.
     distribution.file.save(_safe_filename(upload.name), upload, save=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import django_filters
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models.expressions import RawSQL
 from rest_framework.exceptions import ValidationError
 
 from catalogue.formats import FORMAT_MEDIA_TYPES, normalise_format
@@ -36,18 +37,21 @@ class DatasetFilterSet(django_filters.FilterSet):
         help_text='Full text, web syntax: words, "exact phrase", -excluded, or.',
     )
     data_space = django_filters.ModelMultipleChoiceFilter(
+        field_name="data_space__slug",
         queryset=DataSpace.objects.all(),
         to_field_name="slug",
         help_text="Data space slug; repeat for several.",
         error_messages=_choice_messages("data space"),
     )
     publisher = django_filters.ModelMultipleChoiceFilter(
+        field_name="publisher__slug",
         queryset=Publisher.objects.all(),
         to_field_name="slug",
         help_text="Publisher slug; repeat for several.",
         error_messages=_choice_messages("publisher"),
     )
     licence = django_filters.ModelMultipleChoiceFilter(
+        field_name="licence__identifier",
         queryset=Licence.objects.all(),
         to_field_name="identifier",
         help_text="Licence identifier (SPDX); repeat for several.",
@@ -103,10 +107,12 @@ class DatasetFilterSet(django_filters.FilterSet):
             return queryset
         if connection.vendor == "postgresql":
             return queryset.filter(keywords__contains=[keyword])  # jsonb @>, GIN-indexed
-        return queryset.extra(
-            where=["EXISTS (SELECT 1 FROM json_each(catalogue_dataset.keywords) WHERE value = %s)"],
-            params=[keyword],
+        # SQLite has no JSON containment; a self-contained subquery survives table aliasing.
+        with_keyword = RawSQL(
+            "SELECT d.id FROM catalogue_dataset d, json_each(d.keywords) k WHERE k.value = %s",
+            [keyword],
         )
+        return queryset.filter(pk__in=with_keyword)
 
     def filter_format(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         codes = []

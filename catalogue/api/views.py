@@ -45,6 +45,11 @@ def _reject_unknown_params(request: Request, allowed: set[str]) -> None:
         )
 
 
+ID_OR_SLUG = OpenApiParameter(
+    "id_or_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Dataset UUID or slug."
+)
+
+
 class DatasetViewSet(viewsets.ViewSet):
     """Search and read the catalogue; stewards register and edit their publishers' datasets."""
 
@@ -89,7 +94,7 @@ class DatasetViewSet(viewsets.ViewSet):
         response.data["facets"] = facets
         return response
 
-    @extend_schema(responses=DatasetDetailOutputSerializer)
+    @extend_schema(parameters=[ID_OR_SLUG], responses=DatasetDetailOutputSerializer)
     def retrieve(self, request: Request, id_or_slug: str) -> Response:
         dataset = selectors.dataset_get(id_or_slug=id_or_slug)
         return Response(DatasetDetailOutputSerializer(dataset, context={"request": request}).data)
@@ -105,7 +110,11 @@ class DatasetViewSet(viewsets.ViewSet):
         dataset = services.dataset_create(user=request.user, data=services.DatasetData(**data))
         return self._detail_response(request, dataset, status.HTTP_201_CREATED)
 
-    @extend_schema(request=DatasetInputSerializer, responses=DatasetDetailOutputSerializer)
+    @extend_schema(
+        parameters=[ID_OR_SLUG],
+        request=DatasetInputSerializer,
+        responses=DatasetDetailOutputSerializer,
+    )
     def partial_update(self, request: Request, id_or_slug: str) -> Response:
         dataset = self._editable(request, id_or_slug)
         serializer = DatasetInputSerializer(data=request.data, partial=True)
@@ -115,7 +124,7 @@ class DatasetViewSet(viewsets.ViewSet):
         )
         return self._detail_response(request, dataset, status.HTTP_200_OK)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(parameters=[ID_OR_SLUG], responses={204: None})
     def destroy(self, request: Request, id_or_slug: str) -> Response:
         dataset = self._editable(request, id_or_slug)
         services.dataset_delete(user=request.user, dataset=dataset)

@@ -129,6 +129,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 else:
@@ -213,5 +214,5 @@ LOGGING = {
 }
 
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for folder in (BROKER_DIR / "queue", BROKER_DIR / "processed"):
+    for folder in (BROKER_DIR / "queue", BROKER_DIR / "processed", BROKER_DIR / "control"):
         folder.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,74 @@
+"""Serve the API and admin together with a real Celery worker and beat, for `make run`.
+
+Three separate processes consume a real queue (the embedded file-system broker, or Redis when
+REDIS_URL is set). Ctrl-C, or any of them exiting, stops all three.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run the web server, a Celery worker and Celery beat together (development)."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("--addrport", default="127.0.0.1:8000")
+        parser.add_argument("--concurrency", type=int, default=2)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        python = sys.executable
+        commands = {
+            "web": [python, "manage.py", "runserver", options["addrport"], "--noreload"],
+            "worker": [
+                python, "-m", "celery", "-A", "workers", "worker", "--loglevel=INFO",
+                f"--concurrency={options['concurrency']}", "--hostname=worker@%h",
+            ],
+            "beat": [
+                python, "-m", "celery", "-A", "workers", "beat", "--loglevel=INFO",
+                f"--schedule={settings.CELERY_BEAT_SCHEDULE_FILENAME}",
+            ],
+        }  # fmt: skip
+        broker = settings.CELERY_BROKER_URL.split("@")[-1]
+        self.stdout.write(
+            f"Passerelle on http://{options['addrport']}/ (API /api/v1/, admin /admin/, "
+            f"docs /api/docs/); broker {broker}; Ctrl-C stops everything."
+        )
+        processes: dict[str, subprocess.Popen] = {}
+        stopping = False
+
+        def stop(*_: Any) -> None:
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            for name, command in commands.items():
+                # Each child gets its own process group so that we, not the terminal, decide
+                # the order in which they stop.
+                processes[name] = subprocess.Popen(command, start_new_session=True)
+            while not stopping:
+                exited = [name for name, proc in processes.items() if proc.poll() is not None]
+                if exited:
+                    self.stderr.write(f"{', '.join(exited)} exited; stopping the others.")
+                    break
+                time.sleep(0.5)
+        finally:
+            for proc in processes.values():
+                if proc.poll() is None:
+                    proc.send_signal(signal.SIGTERM)
+            deadline = time.monotonic() + 15
+            for proc in processes.values():
+                try:
+                    proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+            self.stdout.write("Stopped web, worker and beat.")
