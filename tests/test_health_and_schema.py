@@ -43,3 +43,11 @@ def test_openapi_schema_is_valid_without_warnings(tmp_path):
 def test_schema_and_swagger_ui_are_served(client):
     assert client.get("/api/schema/").status_code == 200
     assert client.get("/api/docs/").status_code == 200
+
+
+def test_request_id_is_echoed_or_generated(db, client):
+    given = client.get("/healthz", HTTP_X_REQUEST_ID="abc-123")
+    assert given["X-Request-ID"] == "abc-123"
+    forged = client.get("/healthz", HTTP_X_REQUEST_ID="bad id\nINFO fake log line")
+    assert forged["X-Request-ID"] != "bad id\nINFO fake log line"
+    assert len(forged["X-Request-ID"]) == 32
