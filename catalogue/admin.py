@@ -1,0 +1,495 @@
+"""The catalogue in the Django admin: stewards register and maintain their publishers' datasets.
+
+Admin classes parse forms and call the same services as the API, so the rules are the API's: a
+steward sees and edits only the datasets of the publishers they steward, files are hashed from
+the bytes received, a changed licence text is a new version. A service refusal
+(``ApplicationError``) becomes a form error or an admin message, never a 500.
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields as dataclass_fields
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils.html import format_html
+from django.utils.text import Truncator
+
+from config.errors import ApplicationError
+
+from . import selectors, services
+from .formats import FORMAT_CHOICES
+from .models import Dataset, DataSpace, Distribution, Licence, LicenceVersion, Publisher, Theme
+
+DATASET_DATA_FIELDS = [f.name for f in dataclass_fields(services.DatasetData)]
+# URLs typed without a scheme are taken as https (Django 6's default, chosen now).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def https_url_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
+    """The ModelForms' formfield_callback; in the admin, formfield_overrides does the same."""
+    return db_field.formfield(**HTTPS_URLS.get(type(db_field), {}), **kwargs)
+
+
+def add_service_errors(form: forms.BaseForm, exc: ApplicationError) -> None:
+    """Show a service's refusal on the form: on the fields it names, else above the form."""
+    on_fields = {name: msgs for name, msgs in exc.fields.items() if name in form.fields}
+    for name, msgs in on_fields.items():
+        form.add_error(name, msgs)
+    if not on_fields:
+        form.add_error(None, exc.message)
+
+
+class _ShowRefusal:
+    """Mixed into the admin form on the second pass after a refusal (see ServiceWritesAdmin)."""
+
+    refusal: ApplicationError
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        add_service_errors(self, self.refusal)
+        return cleaned
+
+
+class CatalogueAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
+
+
+class ServiceWritesAdmin(CatalogueAdmin):
+    """A model admin whose saves call services.
+
+    Services run inside the admin's transaction. When one refuses, the exception rolls the whole
+    save back (dataset, files and log entry alike) and the form is built again from the same
+    POST with the refusal as its errors, so the user keeps what they typed.
+    """
+
+    def changeform_view(
+        self, request: HttpRequest, object_id=None, form_url="", extra_context=None
+    ) -> HttpResponse:
+        request._stored_files = []
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except Exception as exc:
+            # The rows were rolled back; files stored on the way were not.
+            for stored in request._stored_files:
+                stored.delete(save=False)
+            if not isinstance(exc, ApplicationError):
+                raise
+            request._service_refusal = exc
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form
+        return type(form.__name__, (_ShowRefusal, form), {"refusal": refusal})
+
+    def delete_view(self, request: HttpRequest, object_id, extra_context=None) -> HttpResponse:
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+            return HttpResponseRedirect(request.path)
+
+
+# --- reference data -------------------------------------------------------------------------
+
+
+class ReferenceDataAdmin(CatalogueAdmin):
+    """Loaded by migrations and referred to by code: editable labels, fixed keys, no deletion."""
+
+    key_field = ""
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        return [self.key_field] if obj else []
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(DataSpace)
+class DataSpaceAdmin(ReferenceDataAdmin):
+    key_field = "slug"
+    list_display = ["name", "slug", "url"]
+    search_fields = ["name", "slug"]
+
+
+@admin.register(Theme)
+class ThemeAdmin(ReferenceDataAdmin):
+    key_field = "code"
+    list_display = ["code", "label", "uri"]
+    search_fields = ["code", "label"]
+
+
+# --- publishers -----------------------------------------------------------------------------
+
+
+@admin.register(Publisher)
+class PublisherAdmin(CatalogueAdmin):
+    list_display = ["name", "slug", "country", "homepage"]
+    list_filter = ["country"]
+    search_fields = ["name", "slug", "email"]
+    filter_horizontal = ["stewards"]
+    readonly_fields = ["created", "updated"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Publisher]:
+        # Who stewards which organisation is not everyone's business: a steward sees their own.
+        return selectors.publishers_stewarded_by(user=request.user)
+
+
+# --- licences -------------------------------------------------------------------------------
+
+
+class LicenceForm(forms.ModelForm):
+    text = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 12}),
+        help_text="A changed text is published as a new version; earlier versions are kept.",
+    )
+
+    class Meta:
+        model = Licence
+        formfield_callback = https_url_formfield
+        fields = [
+            "identifier", "title", "url", "is_open", "requires_attribution",
+            "requires_share_alike", "permits_commercial_use", "research_only",
+        ]  # fmt: skip
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        current = self.instance.current_version if self.instance.pk else None
+        self.fields["text"].initial = current.text if current else ""
+
+
+class LicenceVersionInline(admin.TabularInline):
+    model = LicenceVersion
+    fields = ["version", "created", "excerpt"]
+    readonly_fields = fields
+    ordering = ["-version"]
+    extra = 0
+    can_delete = False
+
+    @admin.display(description="Text")
+    def excerpt(self, version: LicenceVersion) -> str:
+        return Truncator(version.text).chars(160)
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Licence)
+class LicenceAdmin(ServiceWritesAdmin):
+    form = LicenceForm
+    list_display = ["identifier", "title", "is_open", "research_only", "current_version_number"]
+    list_filter = ["is_open", "research_only", "permits_commercial_use"]
+    search_fields = ["identifier", "title"]
+    inlines = [LicenceVersionInline]
+    fields = [*LicenceForm.Meta.fields, "text"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Licence]:
+        return selectors.licence_list()
+
+    @admin.display(description="Version")
+    def current_version_number(self, licence: Licence) -> int | None:
+        current = licence.current_version
+        return current.version if current else None
+
+    def save_model(self, request: HttpRequest, obj: Licence, form: LicenceForm, change) -> None:
+        obj.save()  # the terms themselves are a plain edit; the text goes through the service
+        version = services.licence_publish_text(licence=obj, text=form.cleaned_data["text"])
+        if change and "text" in form.changed_data:
+            self.message_user(request, f"The text is now version {version.version}.", messages.INFO)
+
+
+# --- datasets and distributions -------------------------------------------------------------
+
+
+class CommaSeparatedField(forms.CharField):
+    """A short list of strings typed as ``soil, yield, nitrogen``."""
+
+    def prepare_value(self, value: Any) -> Any:
+        return ", ".join(value) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value: Any) -> list[str]:
+        return [part.strip() for part in super().to_python(value).split(",") if part.strip()]
+
+
+def _through_service(function, value: Any, field: str) -> Any:
+    try:
+        return function(value)
+    except ApplicationError as exc:
+        raise ValidationError(exc.fields.get(field) or [exc.message]) from exc
+
+
+class DatasetForm(forms.ModelForm):
+    keywords = CommaSeparatedField(
+        required=False, help_text="Separated by commas, e.g. soil, crop yield, nitrogen."
+    )
+    languages = CommaSeparatedField(
+        required=False, help_text="ISO 639-1 codes separated by commas, e.g. en, de."
+    )
+
+    class Meta:
+        model = Dataset
+        formfield_callback = https_url_formfield
+        fields = [
+            "title", "slug", "description", "publisher", "data_space", "licence", "access_rights",
+            "themes", "keywords", "languages", "spatial", "temporal_start", "temporal_end",
+            "issued", "version", "landing_page", "contact_name", "contact_email",
+        ]  # fmt: skip
+        widgets = {"description": forms.Textarea(attrs={"rows": 6})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields and self.instance._state.adding:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = "Leave empty to derive it from the title."
+
+    def clean_keywords(self) -> list[str]:
+        return _through_service(
+            services.normalise_keywords, self.cleaned_data["keywords"], "keywords"
+        )
+
+    def clean_languages(self) -> list[str]:
+        return _through_service(
+            services.normalise_languages, self.cleaned_data["languages"], "languages"
+        )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        try:
+            services.dataset_check_temporal(
+                start=cleaned.get("temporal_start"), end=cleaned.get("temporal_end")
+            )
+        except ApplicationError as exc:
+            add_service_errors(self, exc)
+        return cleaned
+
+
+class StoredDistributionInline(admin.TabularInline):
+    """Distributions already stored: shown, and removable, but not edited (bytes and hash belong
+    together; a corrected file is a new distribution)."""
+
+    model = Distribution
+    verbose_name_plural = "Distributions"
+    fields = [
+        "title",
+        "format",
+        "stored_file",
+        "access_url",
+        "media_type",
+        "byte_size",
+        "sha256_hex",
+    ]
+    readonly_fields = fields
+    extra = 0
+
+    @admin.display(description="SHA-256")
+    def sha256_hex(self, distribution: Distribution) -> str:
+        if not distribution.sha256:
+            return "—"
+        return format_html('<code style="word-break: break-all">{}</code>', distribution.sha256)
+
+    @admin.display(description="File")
+    def stored_file(self, distribution: Distribution) -> str:
+        return distribution.file.name.rsplit("/", 1)[-1] if distribution.file else "—"
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+class NewDistributionForm(forms.ModelForm):
+    format = forms.ChoiceField(
+        choices=[("", "From the file name"), *FORMAT_CHOICES], required=False
+    )
+
+    class Meta:
+        model = Distribution
+        formfield_callback = https_url_formfield
+        fields = ["file", "format", "title", "description", "access_url"]
+        widgets = {"file": forms.FileInput, "description": forms.Textarea(attrs={"rows": 2})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        self.fields["title"].help_text = "Defaults to the file name."
+        self.fields["access_url"].label = "Or a service URL"
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        upload, access_url = cleaned.get("file"), cleaned.get("access_url")
+        if upload and access_url:
+            self.add_error("access_url", "Give a file or a service URL, not both.")
+        elif upload:
+            try:
+                services.distribution_resolve_format(
+                    format=cleaned.get("format", ""), filename=upload.name
+                )
+            except ApplicationError as exc:
+                add_service_errors(self, exc)
+        elif not access_url and "access_url" not in self.errors:
+            self.add_error("file", "Upload a file or give a service URL.")
+        return cleaned
+
+
+class NewDistributionFormSet(forms.BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls) -> str:
+        # Apart from the stored distributions' formset, which has the default prefix.
+        return "new_distributions"
+
+
+class NewDistributionInline(admin.StackedInline):
+    """Upload a file (hashed by the service) or declare a service endpoint."""
+
+    model = Distribution
+    form = NewDistributionForm
+    formset = NewDistributionFormSet
+    formfield_overrides = HTTPS_URLS
+    verbose_name = "distribution"
+    verbose_name_plural = "Add distributions"
+    extra = 1
+    can_delete = False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Distribution]:
+        return super().get_queryset(request).none()
+
+
+@admin.register(Dataset)
+class DatasetAdmin(ServiceWritesAdmin):
+    form = DatasetForm
+    list_display = ["title", "publisher", "data_space", "licence", "access_rights", "modified"]
+    list_filter = [
+        "data_space",
+        ("publisher", admin.RelatedOnlyFieldListFilter),
+        "licence",
+        "access_rights",
+        "themes",
+    ]
+    list_select_related = ["publisher", "data_space", "licence"]
+    search_fields = ["title", "description", "slug", "publisher__name"]
+    date_hierarchy = "modified"
+    filter_horizontal = ["themes"]
+    readonly_fields = ["id", "modified", "created"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "title",
+                    "slug",
+                    "description",
+                    "publisher",
+                    "data_space",
+                    "licence",
+                    "access_rights",
+                ]
+            },
+        ),
+        ("Classification", {"fields": ["themes", "keywords", "languages"]}),
+        (
+            "Coverage",
+            {"fields": ["spatial", ("temporal_start", "temporal_end"), "issued", "version"]},
+        ),
+        ("Contact", {"fields": ["landing_page", "contact_name", "contact_email"]}),
+        ("Record", {"fields": ["id", "modified", "created"], "classes": ["collapse"]}),
+    ]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Dataset | None = None):
+        fieldsets = super().get_fieldsets(request, obj)
+        return fieldsets if obj else [fs for fs in fieldsets if fs[0] != "Record"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Dataset]:
+        return (
+            super()
+            .get_queryset(request)
+            .filter(publisher__in=selectors.publishers_stewarded_by(user=request.user))
+            .defer("search_vector")
+        )
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
+        if db_field.name == "publisher":
+            kwargs["queryset"] = selectors.publishers_stewarded_by(user=request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_inlines(self, request: HttpRequest, obj: Dataset | None):
+        return [StoredDistributionInline, NewDistributionInline] if obj else [NewDistributionInline]
+
+    def save_model(self, request: HttpRequest, obj: Dataset, form: DatasetForm, change) -> None:
+        values = {
+            name: form.cleaned_data[name]
+            for name in DATASET_DATA_FIELDS
+            if name in form.cleaned_data
+        }
+        if change:
+            changes = {name: values[name] for name in form.changed_data if name in values}
+            if not changes:
+                return
+            saved = services.dataset_update(user=request.user, dataset=obj, changes=changes)
+        else:
+            for name in ("themes", "keywords", "languages"):
+                values[name] = tuple(values.get(name) or ())
+            saved = services.dataset_create(user=request.user, data=services.DatasetData(**values))
+        # The admin goes on with the form's instance (inlines point at it): make it the saved row.
+        for field in Dataset._meta.concrete_fields:
+            setattr(obj, field.attname, getattr(saved, field.attname))
+        obj._state.adding, obj._state.db = False, saved._state.db
+
+    def save_related(self, request: HttpRequest, form: DatasetForm, formsets, change) -> None:
+        # Themes were set by the service; only the inlines are left.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request: HttpRequest, form: DatasetForm, formset, change) -> None:
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.deleted_forms:
+            services.distribution_delete(user=request.user, distribution=row.instance)
+            formset.deleted_objects.append(row.instance)
+        if not isinstance(formset, NewDistributionFormSet):
+            return
+        for row in formset.forms:
+            if row.has_changed():
+                distribution = self._add_distribution(request, form.instance, row.cleaned_data)
+                formset.new_objects.append(distribution)
+
+    def _add_distribution(self, request: HttpRequest, dataset: Dataset, data: dict) -> Distribution:
+        if not data.get("file"):
+            return services.distribution_add_service(
+                user=request.user,
+                dataset=dataset,
+                title=data["title"] or data["access_url"],
+                access_url=data["access_url"],
+                format=data["format"] or "API",
+                description=data["description"],
+            )
+        distribution = services.distribution_add_file(
+            user=request.user,
+            dataset=dataset,
+            upload=data["file"],
+            title=data["title"],
+            format=data["format"],
+            description=data["description"],
+        )
+        request._stored_files.append(distribution.file)
+        return distribution
+
+    def delete_model(self, request: HttpRequest, obj: Dataset) -> None:
+        services.dataset_delete(user=request.user, dataset=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> None:
+        for dataset in queryset:
+            try:
+                services.dataset_delete(user=request.user, dataset=dataset)
+            except ApplicationError as exc:
+                self.message_user(request, f"{dataset}: {exc.message}", messages.ERROR)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import reduce
+from functools import lru_cache, reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
@@ -95,27 +95,47 @@ def parse_query(raw: str) -> ParsedQuery:
     return parsed
 
 
-def _term_query(term: Term) -> SearchQuery:
-    # A term matches when any language's reading of it matches: the stem a French, German or
-    # English stemmer makes of it, or the exact word ("simple").
-    variants = [SearchQuery(term.text, search_type="phrase", config=c) for c in SEARCH_CONFIGS]
-    return reduce(lambda a, b: a | b, variants)
+@lru_cache(maxsize=4096)
+def _readings(text: str) -> tuple[str, ...]:
+    """Every distinct tsquery a term gives in the configured languages and ``simple``.
+
+    A term matches when any language's reading of it matches: the stem a French, German or
+    English stemmer makes of it, or the exact word. Stemming is deterministic, so readings are
+    cached per process; most languages agree, so the final query stays small and fast to test.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT phraseto_tsquery(c::regconfig, %s)::text FROM unnest(%s::text[]) c",
+            [text, list(SEARCH_CONFIGS)],
+        )
+        readings = sorted(row[0] for row in cursor.fetchall() if row[0])
+    return tuple(readings)
+
+
+def _any_reading(term: Term) -> str | None:
+    readings = _readings(term.text)
+    return "(" + " | ".join(f"({r})" for r in readings) + ")" if readings else None
+
+
+def pg_tsquery(raw: str) -> str:
+    """The tsquery text for ``raw``: built term by term so that exclusion applies to every
+    reading of a word (OR-ing whole per-language queries would let a stemmer that reads an
+    excluded word differently bring back the very datasets the user excluded)."""
+    parsed = parse_query(raw)
+    clauses = []
+    for clause in parsed.clauses:
+        alternatives = [r for r in map(_any_reading, clause) if r]
+        if alternatives:
+            clauses.append("(" + " | ".join(alternatives) + ")")
+    if not clauses:
+        raise SearchSyntaxError("The query has only words too common to search for.")
+    clauses += [f"!{r}" for r in map(_any_reading, parsed.excluded) if r]
+    return " & ".join(clauses)
 
 
 def _pg_query(raw: str) -> SearchQuery:
-    """Build the tsquery term by term, so that exclusion applies to every reading of a word.
-
-    (OR-ing whole per-language queries would let a stemmer that reads an excluded word
-    differently bring back the very datasets the user excluded.)
-    """
-    parsed = parse_query(raw)
-    clauses = [reduce(lambda a, b: a | b, map(_term_query, clause)) for clause in parsed.clauses]
-    query = reduce(lambda a, b: a & b, clauses)
-    for term in parsed.excluded:
-        # NOT (a OR b) as NOT a AND NOT b: Django cannot invert a combined SearchQuery.
-        for config in SEARCH_CONFIGS:
-            query &= SearchQuery(term.text, search_type="phrase", config=config, invert=True)
-    return query
+    # The text is already a tsquery; the 'simple' configuration leaves its lexemes as they are.
+    return SearchQuery(pg_tsquery(raw), search_type="raw", config="simple")
 
 
 def search_filter(queryset: QuerySet, raw: str) -> QuerySet:

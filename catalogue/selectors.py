@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
+from django.db.models.expressions import RawSQL
 
 from config.errors import NotFoundError
 
@@ -23,13 +26,7 @@ from .models import (
 )
 from .search import rank_annotation
 
-ORDERINGS = {
-    "relevance": None,  # needs q
-    "-modified": ("-modified", "id"),
-    "modified": ("modified", "id"),
-    "title": ("title", "id"),
-    "-title": ("-title", "id"),
-}
+ORDERINGS = ("relevance", "-modified", "modified", "title", "-title")
 
 
 def publishers_stewarded_by(*, user: AbstractBaseUser | None) -> QuerySet[Publisher]:
@@ -68,79 +65,162 @@ def dataset_get(*, id_or_slug: str, queryset: QuerySet[Dataset] | None = None) -
     return dataset
 
 
-def dataset_order(queryset: QuerySet[Dataset], *, ordering: str | None, q: str | None) -> QuerySet:
-    """Apply an allow-listed ordering; relevance (the default with q) ranks by text match."""
+@dataclass
+class SearchPage:
+    total: int
+    page_ids: list[uuid.UUID]
+    facets: dict[str, list[dict[str, Any]]]
+
+
+_ORDER_FIELDS = {
+    "-modified": ("-modified", "id"),
+    "modified": ("modified", "id"),
+    "title": ("title", "id"),
+    "-title": ("-title", "id"),
+}
+
+# Scalar facets are counted from the (few) distinct combinations of their columns rather than
+# once per facet over every matching row.
+_SCALAR_FACETS_SQL = """
+    g AS (
+        SELECT data_space_id, publisher_id, licence_id, access_rights, COUNT(*) AS n
+          FROM m GROUP BY data_space_id, publisher_id, licence_id, access_rights
+    )
+    SELECT 'data_space', CAST(data_space_id AS TEXT), SUM(n) FROM g GROUP BY data_space_id
+    UNION ALL SELECT 'publisher', CAST(publisher_id AS TEXT), SUM(n) FROM g GROUP BY publisher_id
+    UNION ALL SELECT 'licence', CAST(licence_id AS TEXT), SUM(n) FROM g GROUP BY licence_id
+    UNION ALL SELECT 'access_rights', access_rights, SUM(n) FROM g GROUP BY access_rights
+    UNION ALL SELECT 'total', '', COALESCE(SUM(n), 0) FROM g
+"""
+
+# PostgreSQL: theme ids and formats are copied onto each dataset row by triggers (migration
+# 0005), so no search joins the whole themes and distributions tables. Rows are grouped by
+# their (few distinct) arrays before the arrays are unnested.
+_PG_MULTI_FACETS_SQL = """
+    UNION ALL
+    SELECT 'theme', CAST(t.value AS TEXT), SUM(th.n)
+      FROM (SELECT facet_theme_ids, COUNT(*) AS n FROM m GROUP BY facet_theme_ids) th,
+           unnest(th.facet_theme_ids) AS t(value)
+     GROUP BY t.value
+    UNION ALL
+    SELECT 'format', f.value, SUM(fo.n)
+      FROM (SELECT facet_formats, COUNT(*) AS n FROM m GROUP BY facet_formats) fo,
+           unnest(fo.facet_formats) AS f(value)
+     GROUP BY f.value
+"""
+
+_JOINED_MULTI_FACETS_SQL = """
+    UNION ALL
+    SELECT 'theme', CAST(t.theme_id AS TEXT), COUNT(*)
+      FROM catalogue_dataset_themes t JOIN m ON m.id = t.dataset_id GROUP BY t.theme_id
+    UNION ALL
+    SELECT 'format', d.format, COUNT(DISTINCT d.dataset_id)
+      FROM catalogue_distribution d JOIN m ON m.id = d.dataset_id GROUP BY d.format
+"""
+
+_RELEVANCE_PAGE_SQL = """
+    UNION ALL
+    SELECT * FROM (
+        SELECT 'page', CAST(id AS TEXT) AS page_id, 0 FROM m
+         ORDER BY rank DESC, modified DESC, id LIMIT %s OFFSET %s
+    ) page
+"""
+
+
+def dataset_search(
+    *, matches: QuerySet[Dataset], q: str | None, ordering: str | None, offset: int, limit: int
+) -> SearchPage:
+    """One page of ``matches`` (already searched and filtered), its total and its facets.
+
+    The matching rows are found once: one statement materialises them and derives the total and
+    every facet from that set, so the cost does not multiply with the number of facets. With
+    relevance ordering the page comes from the same set (the rank is computed there); other
+    orderings read the page through the indexes on modified and title.
+    """
     ordering = ordering or ("relevance" if q else "-modified")
-    if ordering == "relevance":
-        rank = rank_annotation(q) if q else None
-        if rank is None:
-            return queryset.order_by("-modified", "id")
-        return queryset.annotate(rank=rank).order_by("-rank", "-modified", "id")
-    return queryset.order_by(*ORDERINGS[ordering])
+    rank = rank_annotation(q) if q and ordering == "relevance" else None
+    if ordering == "relevance" and rank is None:
+        ordering = "-modified"  # no q, or SQLite: nothing to rank by
+    on_postgresql = connection.vendor == "postgresql"
 
-
-def dataset_facets(queryset: QuerySet[Dataset]) -> dict[str, list[dict[str, Any]]]:
-    """Count the datasets of ``queryset`` (already searched and filtered) by each facet."""
-    base = queryset.order_by()
-    ids = base.values("pk")
-
-    def single(field: str, value_field: str, label_field: str) -> list[dict[str, Any]]:
-        rows = (
-            base.values(f"{field}__{value_field}", f"{field}__{label_field}")
-            .annotate(count=Count("pk"))
-            .order_by("-count", f"{field}__{value_field}")
+    inner = matches.order_by()
+    columns = ["id", "data_space_id", "publisher_id", "licence_id", "access_rights"]
+    if rank is not None:
+        inner = inner.annotate(rank=rank)
+        columns += ["rank", "modified"]
+    if on_postgresql:
+        inner = inner.annotate(
+            facet_theme_ids=RawSQL("catalogue_dataset.facet_theme_ids", ()),
+            facet_formats=RawSQL("catalogue_dataset.facet_formats", ()),
         )
-        return [
-            {
-                "value": row[f"{field}__{value_field}"],
-                "label": row[f"{field}__{label_field}"],
-                "count": row["count"],
-            }
-            for row in rows
-        ]
+        columns += ["facet_theme_ids", "facet_formats"]
+    inner_sql, params = inner.values(*columns).query.sql_with_params()
+    sql = (
+        f"WITH m AS {'MATERIALIZED ' if on_postgresql else ''}({inner_sql}), "
+        + _SCALAR_FACETS_SQL
+        + (_PG_MULTI_FACETS_SQL if on_postgresql else _JOINED_MULTI_FACETS_SQL)
+        + (_RELEVANCE_PAGE_SQL if rank is not None else "")
+    )
+    params = [*params, limit, offset] if rank is not None else list(params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+
+    counts: dict[str, list[tuple[str, int]]] = {}
+    page_ids: list[uuid.UUID] = []
+    total = 0
+    for facet, value, count in rows:
+        if facet == "page":
+            page_ids.append(uuid.UUID(value))
+        elif facet == "total":
+            total = int(count)
+        else:
+            counts.setdefault(facet, []).append((value, int(count)))
+    if rank is None and total > offset:
+        page_ids = list(
+            matches.order_by(*_ORDER_FIELDS[ordering]).values_list("id", flat=True)[
+                offset : offset + limit
+            ]
+        )
+    return SearchPage(total=total, page_ids=page_ids, facets=_label_facets(counts))
+
+
+def _label_facets(counts: dict[str, list[tuple[str, int]]]) -> dict[str, list[dict[str, Any]]]:
+    def labelled(facet: str, model, value_field: str, label_field: str):
+        pairs = counts.get(facet, [])
+        names = {
+            str(row["pk"]): (row[value_field], row[label_field])
+            for row in model.objects.filter(pk__in=[int(v) for v, _ in pairs]).values(
+                "pk", value_field, label_field
+            )
+        } if pairs else {}  # fmt: skip
+        return [(*names[v], n) for v, n in pairs if v in names]
 
     access_labels = dict(AccessRights.choices)
-    access_rows = (
-        base.values("access_rights").annotate(count=Count("pk")).order_by("-count", "access_rights")
-    )
-    theme_rows = (
-        Dataset.themes.through.objects.filter(dataset_id__in=ids)
-        .values("theme__code", "theme__label")
-        .annotate(count=Count("dataset_id"))
-        .order_by("-count", "theme__code")
-    )
     format_labels = dict(FORMAT_CHOICES)
-    format_rows = (
-        Distribution.objects.filter(dataset_id__in=ids)
-        .values("format")
-        .annotate(count=Count("dataset_id", distinct=True))
-        .order_by("-count", "format")
-    )
-    return {
-        "data_space": single("data_space", "slug", "name"),
-        "publisher": single("publisher", "slug", "name"),
-        "licence": single("licence", "identifier", "title"),
+    buckets = {
+        "data_space": labelled("data_space", DataSpace, "slug", "name"),
+        "publisher": labelled("publisher", Publisher, "slug", "name"),
+        "licence": labelled("licence", Licence, "identifier", "title"),
         "access_rights": [
-            {
-                "value": r["access_rights"],
-                "label": access_labels[r["access_rights"]],
-                "count": r["count"],
-            }
-            for r in access_rows
+            (v, access_labels.get(v, v), n) for v, n in counts.get("access_rights", [])
         ],
-        "theme": [
-            {"value": r["theme__code"], "label": r["theme__label"], "count": r["count"]}
-            for r in theme_rows
-        ],
-        "format": [
-            {
-                "value": r["format"],
-                "label": format_labels.get(r["format"], r["format"]),
-                "count": r["count"],
-            }
-            for r in format_rows
-        ],
+        "theme": labelled("theme", Theme, "code", "label"),
+        "format": [(v, format_labels.get(v, v), n) for v, n in counts.get("format", [])],
     }
+    return {
+        facet: [
+            {"value": value, "label": label, "count": n}
+            for value, label, n in sorted(items, key=lambda item: (-item[2], item[0]))
+        ]
+        for facet, items in buckets.items()
+    }
+
+
+def datasets_by_ids(ids: list[uuid.UUID]) -> list[Dataset]:
+    """Rows for a page of ids, in the order given, with what the list shape needs."""
+    by_id = dataset_base_queryset().in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
 
 
 def licence_list() -> QuerySet[Licence]:

@@ -362,3 +362,32 @@ def licence_publish_text(*, licence: Licence, text: str) -> LicenceVersion:
     return LicenceVersion.objects.create(
         licence=licence, version=(current.version + 1) if current else 1, text=text
     )
+
+
+# --- used by the admin ----------------------------------------------------------------------
+
+
+def dataset_check_temporal(*, start: Any, end: Any) -> None:
+    """The coverage rule of dataset_create and dataset_update, for forms that check first."""
+    _check_temporal(start, end)
+
+
+def distribution_resolve_format(*, format: str, filename: str) -> str:
+    """The format distribution_add_file would record for this file, or the error it would raise."""
+    return _resolve_format(format, filename)
+
+
+@transaction.atomic
+def distribution_delete(*, user: AbstractBaseUser, distribution: Distribution) -> None:
+    """Remove a distribution; its stored file goes once the row is gone for good."""
+    distribution = (
+        Distribution.objects.select_for_update(of=("self",))
+        .select_related("dataset__publisher")
+        .get(pk=distribution.pk)
+    )
+    ensure_steward(user=user, publisher=distribution.dataset.publisher)
+    stored = [distribution.file.name] if distribution.file else []
+    dataset_id = distribution.dataset_id
+    distribution.delete()
+    Dataset.objects.filter(pk=dataset_id).update(modified=timezone.now())
+    transaction.on_commit(lambda: _delete_stored_files(stored))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 
 class BoundedPageNumberPagination(PageNumberPagination):
@@ -34,3 +35,33 @@ class BoundedPageNumberPagination(PageNumberPagination):
             # DRF says only "Invalid page."; say which pages exist.
             last = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
             raise NotFound(f"Page {raw_page} is past the last page ({last}).") from None
+
+
+class SearchPagination(BoundedPageNumberPagination):
+    """Page links for a search whose total comes with its facets, not from a COUNT query."""
+
+    def page_window(self, request) -> tuple[int, int]:
+        raw_page = request.query_params.get(self.page_query_param, "1")
+        if not raw_page.isdigit() or int(raw_page) < 1:
+            raise ValidationError({"page": ["Must be a whole number of at least 1."]})
+        return int(raw_page), self.get_page_size(request)
+
+    def check_page_exists(self, page: int, size: int, total: int) -> None:
+        last = max(1, -(-total // size))
+        if page > last:
+            raise NotFound(f"Page {page} is past the last page ({last}).")
+
+    def links(self, request, page: int, size: int, total: int) -> tuple[str | None, str | None]:
+        url = request.build_absolute_uri()
+        next_url = (
+            replace_query_param(url, self.page_query_param, page + 1)
+            if page * size < total
+            else None
+        )
+        if page <= 1:
+            previous_url = None
+        elif page == 2:
+            previous_url = remove_query_param(url, self.page_query_param)
+        else:
+            previous_url = replace_query_param(url, self.page_query_param, page - 1)
+        return next_url, previous_url

@@ -18,7 +18,7 @@ from catalogue.models import AccessRights, Dataset
 from config.errors import NotFoundError
 
 from .filters import DatasetFilterSet
-from .pagination import BoundedPageNumberPagination
+from .pagination import BoundedPageNumberPagination, SearchPagination
 from .serializers import (
     DatasetDetailOutputSerializer,
     DatasetInputSerializer,
@@ -76,23 +76,33 @@ class DatasetViewSet(viewsets.ViewSet):
     )
     def list(self, request: Request) -> Response:
         _reject_unknown_params(request, LIST_PARAMS)
-        filterset = DatasetFilterSet(
-            request.query_params, queryset=selectors.dataset_base_queryset()
-        )
+        pagination = SearchPagination()
+        page, size = pagination.page_window(request)
+        filterset = DatasetFilterSet(request.query_params, queryset=Dataset.objects.all())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        matches = filterset.qs
         params = filterset.form.cleaned_data
-        ordered = selectors.dataset_order(
-            matches, ordering=params.get("ordering"), q=params.get("q")
+        result = selectors.dataset_search(
+            matches=filterset.qs,
+            q=params.get("q"),
+            ordering=params.get("ordering"),
+            offset=(page - 1) * size,
+            limit=size,
         )
-        paginator = BoundedPageNumberPagination()
-        page = paginator.paginate_queryset(ordered, request, view=self)
-        facets = selectors.dataset_facets(matches)
-        results = DatasetListOutputSerializer(page, many=True, context={"request": request}).data
-        response = paginator.get_paginated_response(results)
-        response.data["facets"] = facets
-        return response
+        pagination.check_page_exists(page, size, result.total)
+        next_url, previous_url = pagination.links(request, page, size, result.total)
+        rows = selectors.datasets_by_ids(result.page_ids)
+        return Response(
+            {
+                "count": result.total,
+                "next": next_url,
+                "previous": previous_url,
+                "results": DatasetListOutputSerializer(
+                    rows, many=True, context={"request": request}
+                ).data,
+                "facets": result.facets,
+            }
+        )
 
     @extend_schema(parameters=[ID_OR_SLUG], responses=DatasetDetailOutputSerializer)
     def retrieve(self, request: Request, id_or_slug: str) -> Response:

@@ -30,3 +30,6 @@ CSRF_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Registers the production-only system checks (demo accounts), run by `check --deploy`.
+import config.checks  # noqa: E402, F401

@@ -207,10 +207,10 @@ def test_reference_lists(api_client, publisher):
     }
     assert {"CC0-1.0", "CC-BY-4.0", "CC-BY-SA-4.0", "ODbL-1.0", "EUPL-1.2"} <= licences
     publishers = api_client.get("/api/v1/publishers/").json()["results"]
-    assert {"slug": "bauer-agrar", "count": 1} == {
+    assert {
         "slug": publishers[0]["slug"],
         "count": publishers[0]["dataset_count"],
-    }
+    } == {"slug": "bauer-agrar", "count": 1}
 
 
 def test_superuser_may_register_for_any_publisher(api_client):

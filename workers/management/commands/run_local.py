@@ -54,7 +54,7 @@ class Command(BaseCommand):
             for name, command in commands.items():
                 # Each child gets its own process group so that we, not the terminal, decide
                 # the order in which they stop.
-                processes[name] = subprocess.Popen(command, start_new_session=True)
+                processes[name] = subprocess.Popen(command, start_new_session=True)  # noqa: S603
             while not stopping:
                 exited = [name for name, proc in processes.items() if proc.poll() is not None]
                 if exited:

@@ -1,0 +1,42 @@
+"""System checks that only production registers (imported at the end of its settings module).
+
+They run with ``manage.py check --deploy``, which the web container runs before gunicorn starts.
+"""
+
+from __future__ import annotations
+
+from django.core.checks import CheckMessage, Error, Tags, register
+from django.db import DatabaseError
+
+# The demo seeder creates these accounts, always with an e-mail address in this reserved
+# (.invalid) domain; a real account with the same username has a real address.
+DEMO_USERNAMES = frozenset({"admin", "steward", "researcher"})
+DEMO_EMAIL_DOMAIN = "@demo.passerelle.invalid"
+
+
+@register(Tags.security, deploy=True)
+def demo_accounts_absent(app_configs=None, **kwargs) -> list[CheckMessage]:
+    """Error when the demo accounts, whose passwords are public, exist in this database."""
+    from django.contrib.auth import get_user_model
+
+    try:
+        usernames = sorted(
+            get_user_model()
+            .objects.filter(username__in=DEMO_USERNAMES, email__iendswith=DEMO_EMAIL_DOMAIN)
+            .values_list("username", flat=True)
+        )
+    except DatabaseError:
+        # Not migrated yet, or the database does not answer: nothing can be there to refuse.
+        return []
+    if not usernames:
+        return []
+    return [
+        Error(
+            "demo accounts present in production",
+            hint=(
+                f"Delete the demo accounts {', '.join(usernames)} (e-mail *{DEMO_EMAIL_DOMAIN}): "
+                "their passwords are published with the demo."
+            ),
+            id="passerelle.E001",
+        )
+    ]

@@ -1,0 +1,63 @@
+"""Browser tests: Playwright drives Debian's Chromium against pytest-django's live server.
+
+Without /usr/bin/chromium the tests are skipped with the reason; with REQUIRE_SERVICES=1 they fail
+instead, so that a CI job meant to run them cannot pass by skipping them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+def _unavailable(reason: str) -> None:
+    if getattr(settings, "REQUIRE_SERVICES", False):
+        pytest.fail(f"REQUIRE_SERVICES=1 but the browser tests cannot run: {reason}", pytrace=False)
+    pytest.skip(f"browser test skipped: {reason}")
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium per test module (the Playwright loop ends with the module).
+
+    Playwright's sync API runs an asyncio event loop in the test thread, and Django refuses ORM
+    calls from a thread with a running loop; the test code itself is synchronous, so allowing
+    them is safe. The variable is set only while the browser runs: set for the whole session it
+    would leak into subprocesses other tests start (``manage.py check --deploy`` rejects it).
+    """
+    if not CHROMIUM.exists():
+        _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed (pip install -e '.[dev]')")
+    with pytest.MonkeyPatch.context() as mp, sync_playwright() as playwright:
+        mp.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context (no cookies) whose relative URLs go to the live server."""
+    context = chromium.new_context(
+        base_url=live_server.url, viewport={"width": 1280, "height": 1000}
+    )
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    yield page
+    context.close()
