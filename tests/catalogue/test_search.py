@@ -265,3 +265,28 @@ def test_list_queries_do_not_grow_with_the_page_size(
 def test_reading_needs_no_account(api_client, catalogue):
     for url in (URL, "/api/v1/licences/", "/api/v1/data-spaces/", "/api/v1/publishers/"):
         assert api_client.get(url).status_code == 200
+
+
+def test_facets_follow_theme_and_distribution_changes(api_client, steward_client, publisher):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dataset = DatasetFactory(publisher=publisher, themes=[Theme.objects.get(code="AGRI")])
+
+    def facets():
+        body = api_client.get(URL, {"publisher": publisher.slug}).json()["facets"]
+        return (
+            {f["value"]: f["count"] for f in body["theme"]},
+            {f["value"]: f["count"] for f in body["format"]},
+        )
+
+    assert facets() == ({"AGRI": 1}, {})
+    steward_client.patch(f"{URL}{dataset.id}/", {"themes": ["HEAL", "TECH"]}, format="json")
+    upload = steward_client.post(
+        f"{URL}{dataset.id}/distributions/", {"file": SimpleUploadedFile("a.geojson", b"{}")}
+    )
+    assert upload.status_code == 201
+    assert facets() == ({"HEAL": 1, "TECH": 1}, {"GEOJSON": 1})
+    assert titles(api_client.get(URL, {"format": "GEOJSON"})) == {dataset.title}
+    dataset.distributions.all().delete()
+    dataset.themes.clear()
+    assert facets() == ({}, {})
