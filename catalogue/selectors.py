@@ -79,9 +79,40 @@ _ORDER_FIELDS = {
     "-title": ("-title", "id"),
 }
 
-# Scalar facets are counted from the (few) distinct combinations of their columns rather than
-# once per facet over every matching row.
-_SCALAR_FACETS_SQL = """
+# PostgreSQL: one pass over the matches feeds every facet at once (GROUPING SETS keeps one hash
+# table per facet). Theme ids and formats are arrays copied onto each dataset row by triggers
+# (migration 0005), counted per distinct array and then unnested, so no search joins the whole
+# themes and distributions tables. The covering index of migration 0006 lets a filter-only search
+# read these columns without touching the wide heap rows.
+_PG_FACETS_SQL = """
+    f AS (
+        SELECT GROUPING(data_space_id) AS g_space, GROUPING(publisher_id) AS g_publisher,
+               GROUPING(licence_id) AS g_licence, GROUPING(access_rights) AS g_access,
+               GROUPING(facet_theme_ids) AS g_themes, GROUPING(facet_formats) AS g_formats,
+               data_space_id, publisher_id, licence_id, access_rights, facet_theme_ids,
+               facet_formats, COUNT(*) AS n
+          FROM m
+         GROUP BY GROUPING SETS ((data_space_id), (publisher_id), (licence_id), (access_rights),
+                                 (facet_theme_ids), (facet_formats), ())
+    )
+    SELECT 'data_space', CAST(data_space_id AS TEXT), n FROM f WHERE g_space = 0
+    UNION ALL SELECT 'publisher', CAST(publisher_id AS TEXT), n FROM f WHERE g_publisher = 0
+    UNION ALL SELECT 'licence', CAST(licence_id AS TEXT), n FROM f WHERE g_licence = 0
+    UNION ALL SELECT 'access_rights', access_rights, n FROM f WHERE g_access = 0
+    UNION ALL
+    SELECT 'theme', CAST(t.value AS TEXT), SUM(n)
+      FROM f, unnest(f.facet_theme_ids) AS t(value) WHERE g_themes = 0 GROUP BY t.value
+    UNION ALL
+    SELECT 'format', x.value, SUM(n)
+      FROM f, unnest(f.facet_formats) AS x(value) WHERE g_formats = 0 GROUP BY x.value
+    UNION ALL
+    SELECT 'total', '', n FROM f
+     WHERE g_space + g_publisher + g_licence + g_access + g_themes + g_formats = 6
+"""
+
+# Elsewhere (SQLite): scalar facets from the distinct combinations of their columns, themes and
+# formats by joining.
+_PORTABLE_FACETS_SQL = """
     g AS (
         SELECT data_space_id, publisher_id, licence_id, access_rights, COUNT(*) AS n
           FROM m GROUP BY data_space_id, publisher_id, licence_id, access_rights
@@ -91,25 +122,6 @@ _SCALAR_FACETS_SQL = """
     UNION ALL SELECT 'licence', CAST(licence_id AS TEXT), SUM(n) FROM g GROUP BY licence_id
     UNION ALL SELECT 'access_rights', access_rights, SUM(n) FROM g GROUP BY access_rights
     UNION ALL SELECT 'total', '', COALESCE(SUM(n), 0) FROM g
-"""
-
-# PostgreSQL: theme ids and formats are copied onto each dataset row by triggers (migration
-# 0005), so no search joins the whole themes and distributions tables. Rows are grouped by
-# their (few distinct) arrays before the arrays are unnested.
-_PG_MULTI_FACETS_SQL = """
-    UNION ALL
-    SELECT 'theme', CAST(t.value AS TEXT), SUM(th.n)
-      FROM (SELECT facet_theme_ids, COUNT(*) AS n FROM m GROUP BY facet_theme_ids) th,
-           unnest(th.facet_theme_ids) AS t(value)
-     GROUP BY t.value
-    UNION ALL
-    SELECT 'format', f.value, SUM(fo.n)
-      FROM (SELECT facet_formats, COUNT(*) AS n FROM m GROUP BY facet_formats) fo,
-           unnest(fo.facet_formats) AS f(value)
-     GROUP BY f.value
-"""
-
-_JOINED_MULTI_FACETS_SQL = """
     UNION ALL
     SELECT 'theme', CAST(t.theme_id AS TEXT), COUNT(*)
       FROM catalogue_dataset_themes t JOIN m ON m.id = t.dataset_id GROUP BY t.theme_id
@@ -132,10 +144,10 @@ def dataset_search(
 ) -> SearchPage:
     """One page of ``matches`` (already searched and filtered), its total and its facets.
 
-    The matching rows are found once: one statement materialises them and derives the total and
-    every facet from that set, so the cost does not multiply with the number of facets. With
-    relevance ordering the page comes from the same set (the rank is computed there); other
-    orderings read the page through the indexes on modified and title.
+    One statement finds the matching rows once and derives the total and every facet from them,
+    so the cost does not multiply with the number of facets. With relevance ordering the page
+    comes from the same statement (the rank is computed once); other orderings read the page
+    through the indexes on modified and title.
     """
     ordering = ordering or ("relevance" if q else "-modified")
     rank = rank_annotation(q) if q and ordering == "relevance" else None
@@ -156,9 +168,8 @@ def dataset_search(
         columns += ["facet_theme_ids", "facet_formats"]
     inner_sql, params = inner.values(*columns).query.sql_with_params()
     sql = (
-        f"WITH m AS {'MATERIALIZED ' if on_postgresql else ''}({inner_sql}), "
-        + _SCALAR_FACETS_SQL
-        + (_PG_MULTI_FACETS_SQL if on_postgresql else _JOINED_MULTI_FACETS_SQL)
+        f"WITH m AS ({inner_sql}), "
+        + (_PG_FACETS_SQL if on_postgresql else _PORTABLE_FACETS_SQL)
         + (_RELEVANCE_PAGE_SQL if rank is not None else "")
     )
     params = [*params, limit, offset] if rank is not None else list(params)
