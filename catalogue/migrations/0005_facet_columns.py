@@ -7,6 +7,8 @@ write path (admin, API, bulk_create, raw SQL); the M2M table and the distributio
 
 from django.db import migrations
 
+from catalogue.migration_operations import postgresql_only
+
 CREATE_SQL = """
 ALTER TABLE catalogue_dataset
     ADD COLUMN IF NOT EXISTS facet_theme_ids bigint[] NOT NULL DEFAULT '{}',
@@ -95,15 +97,9 @@ ALTER TABLE catalogue_dataset DROP COLUMN IF EXISTS facet_theme_ids,
 """
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0004_steward_group")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE_SQL), _on_postgresql(DROP_SQL))]
+    operations = [
+        postgresql_only(CREATE_SQL, DROP_SQL),
+    ]

@@ -4,6 +4,8 @@ reads, so those read a 16 MB index instead of the wide dataset rows (search vect
 
 from django.db import migrations
 
+from catalogue.migration_operations import postgresql_only
+
 CREATE_SQL = """
 CREATE INDEX IF NOT EXISTS dataset_facet_cover ON catalogue_dataset
     (data_space_id, publisher_id, licence_id, access_rights)
@@ -12,15 +14,9 @@ CREATE INDEX IF NOT EXISTS dataset_facet_cover ON catalogue_dataset
 DROP_SQL = "DROP INDEX IF EXISTS dataset_facet_cover;"
 
 
-def _on_postgresql(sql):
-    def run(apps, schema_editor):
-        if schema_editor.connection.vendor == "postgresql":
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("catalogue", "0005_facet_columns")]
 
-    operations = [migrations.RunPython(_on_postgresql(CREATE_SQL), _on_postgresql(DROP_SQL))]
+    operations = [
+        postgresql_only(CREATE_SQL, DROP_SQL),
+    ]
