@@ -4,6 +4,10 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from config import health
 
+admin.site.site_header = "Passerelle"
+admin.site.site_title = "Passerelle admin"
+admin.site.index_title = "Catalogue and access"
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
