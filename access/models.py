@@ -1,4 +1,4 @@
-"""Personal API tokens (access requests and grants come in later issues)."""
+"""Personal API tokens, access requests and their tamper-evident audit trail."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class ApiToken(models.Model):
@@ -29,3 +30,176 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.prefix}… ({self.user})"
+
+
+class RequestState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    RETURNED = "returned", "Returned for changes"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+# A researcher has at most one of these per dataset: a second request would only duplicate it.
+OPEN_STATES = (
+    RequestState.DRAFT,
+    RequestState.SUBMITTED,
+    RequestState.RETURNED,
+    RequestState.APPROVED,
+)
+
+
+class AccessRequest(models.Model):
+    """A researcher's request for a dataset (optionally some of its distributions)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_requests"
+    )
+    dataset = models.ForeignKey(
+        "catalogue.Dataset", on_delete=models.PROTECT, related_name="access_requests"
+    )
+    distributions = models.ManyToManyField(
+        "catalogue.Distribution",
+        blank=True,
+        related_name="access_requests",
+        help_text="Empty means every distribution of the dataset.",
+    )
+    purpose = models.TextField()
+    project_title = models.CharField(max_length=300, blank=True)
+    affiliation = models.CharField(max_length=300, blank=True)
+    duration_days = models.PositiveIntegerField()
+    licence_version = models.ForeignKey(
+        "catalogue.LicenceVersion", on_delete=models.PROTECT, related_name="access_requests"
+    )
+    licence_accepted_at = models.DateTimeField()
+    state = models.CharField(
+        max_length=16, choices=RequestState.choices, default=RequestState.DRAFT
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    deadline = models.DateTimeField(
+        null=True, blank=True, help_text="When the stewards should have decided."
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_access_requests",
+    )
+    decision_reason = models.TextField(blank=True)
+    valid_until = models.DateTimeField(
+        null=True, blank=True, help_text="When the approved access ends."
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [
+            models.Index(fields=["state", "deadline"], name="request_state_deadline"),
+            models.Index(fields=["requester", "-created"], name="request_requester_created"),
+            models.Index(fields=["dataset", "state"], name="request_dataset_state"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["requester", "dataset"],
+                condition=Q(state__in=OPEN_STATES),
+                name="one_open_request_per_requester_and_dataset",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=RequestState.values), name="request_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(duration_days__gte=1), name="request_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state=RequestState.APPROVED) | Q(valid_until__isnull=False),
+                name="approved_request_has_end",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.dataset} ({self.state})"
+
+
+class AuditLogError(Exception):
+    """Raised on any attempt to change or remove an audit event."""
+
+
+class AccessEvent(models.Model):
+    """One change of an access request. Events form a hash chain and are never changed.
+
+    ``position`` orders every event of the installation; ``hash`` covers the event's content and
+    the previous event's hash, so changing or removing any event breaks the chain from there on
+    (``manage.py verify_audit_log``). The latest position and hash are also kept in
+    :class:`AuditHead`, so that removing the newest events is detected too.
+    """
+
+    position = models.BigIntegerField(unique=True, editable=False)
+    access_request = models.ForeignKey(
+        AccessRequest, on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_events",
+        help_text="Empty for actions of the system (automatic approval, expiry).",
+    )
+    action = models.CharField(max_length=32)
+    from_state = models.CharField(max_length=16, blank=True)
+    to_state = models.CharField(max_length=16, blank=True)
+    comment = models.TextField(blank=True)
+    created = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self) -> str:
+        return f"#{self.position} {self.action} {self.from_state}→{self.to_state}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditLogError("Audit events are never changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogError("Audit events are never deleted.")
+
+
+class AuditHead(models.Model):
+    """The newest event's position and hash (one row). Appending locks it, which also orders
+    concurrent appends into one chain."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    position = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default="0" * 64)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(id=1), name="audit_head_single_row")]
+
+    def __str__(self) -> str:
+        return f"audit head #{self.position}"
+
+
+class SentNotification(models.Model):
+    """An e-mail that went out, so that a retried task does not send it twice."""
+
+    key = models.CharField(max_length=200, unique=True)
+    recipient = models.EmailField()
+    subject = models.CharField(max_length=300)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.recipient}"

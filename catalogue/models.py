@@ -59,11 +59,23 @@ class Publisher(models.Model):
     stewards = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="stewarded_publishers", blank=True
     )
+    review_deadline_days = models.PositiveSmallIntegerField(
+        default=30, help_text="Days the stewards have to decide on a submitted access request."
+    )
+    max_access_days = models.PositiveSmallIntegerField(
+        default=365, help_text="Longest access period a steward may approve."
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(review_deadline_days__gte=1) & Q(max_access_days__gte=1),
+                name="publisher_review_and_access_periods_positive",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

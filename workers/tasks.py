@@ -18,3 +18,34 @@ def heartbeat() -> str:
     now = timezone.now().isoformat()
     cache.set(WORKER_HEARTBEAT_KEY, now, timeout=None)
     return now
+
+
+@shared_task(
+    name="access.notify_event",
+    ignore_result=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=8,
+)
+def notify_access_event(event_id: int) -> int:
+    """E-mails for one audit event (decisions to the researcher, submissions to stewards)."""
+    from access.services import notify_for_event
+
+    return notify_for_event(event_id=event_id)
+
+
+@shared_task(name="access.remind_reviews", ignore_result=True)
+def remind_reviews() -> int:
+    """Daily: stewards hear about requests close to or past their review deadline."""
+    from access.services import review_reminders_send
+
+    return review_reminders_send()
+
+
+@shared_task(name="access.expire_requests", ignore_result=True)
+def expire_requests() -> int:
+    """Approved requests whose access period ended become expired."""
+    from access.services import access_requests_expire_due
+
+    return access_requests_expire_due()

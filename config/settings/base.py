@@ -8,6 +8,7 @@ Redis.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -152,6 +153,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "workers-heartbeat": {"task": "workers.heartbeat", "schedule": 30.0},
+    "access-remind-reviews": {
+        "task": "access.remind_reviews",
+        "schedule": crontab(hour=7, minute=0),
+    },
+    "access-expire-requests": {"task": "access.expire_requests", "schedule": 600.0},
 }
 
 if REDIS_URL:

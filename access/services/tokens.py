@@ -13,9 +13,8 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import status
 
+from access.models import ApiToken
 from config.errors import ApplicationError
-
-from .models import ApiToken
 
 TOKEN_PREFIX = "pst_"  # noqa: S105 - a visible marker, not a secret
 

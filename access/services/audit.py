@@ -1,0 +1,118 @@
+"""The tamper-evident audit trail of access requests: an append-only hash chain."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from access.models import AccessEvent, AccessRequest, AuditHead
+
+GENESIS_HASH = "0" * 64
+
+
+def event_digest(event: AccessEvent) -> str:
+    """SHA-256 over the event's content and the previous event's hash (canonical JSON)."""
+    content = {
+        "position": event.position,
+        "access_request": str(event.access_request_id),
+        "actor": event.actor_id,
+        "action": event.action,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "comment": event.comment,
+        "created": event.created.isoformat(),
+        "prev_hash": event.prev_hash,
+    }
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def audit_event_append(
+    *,
+    access_request: AccessRequest,
+    actor: AbstractBaseUser | None,
+    action: str,
+    from_state: str = "",
+    to_state: str = "",
+    comment: str = "",
+) -> AccessEvent:
+    """Append an event to the chain. Runs inside the caller's transaction: the event exists only
+    if the change it records was committed."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_event_append must run inside the transaction of the change.")
+    head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    event = AccessEvent(
+        position=head.position + 1,
+        access_request=access_request,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+        # Microseconds are dropped so that the hash is recomputed identically on every database.
+        created=timezone.now().replace(microsecond=0),
+        prev_hash=head.hash,
+    )
+    event.hash = event_digest(event)
+    event.save(force_insert=True)
+    AuditHead.objects.filter(id=1).update(position=event.position, hash=event.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    ok: bool
+    events_checked: int
+    message: str
+    broken_position: int | None = None
+
+
+def audit_log_verify() -> AuditVerification:
+    """Walk the chain from the first event: every event must follow the previous one, carry its
+    hash, and hash to what it stores; the last one must be the recorded head."""
+    expected_prev = GENESIS_HASH
+    expected_position = 1
+    checked = 0
+    for event in AccessEvent.objects.order_by("position").iterator(chunk_size=2000):
+        if event.position != expected_position:
+            return AuditVerification(
+                False,
+                checked,
+                f"Event #{expected_position} is missing (the next one is #{event.position}).",
+                expected_position,
+            )
+        if event.prev_hash != expected_prev:
+            return AuditVerification(
+                False,
+                checked,
+                f"Event #{event.position} does not follow the event before it "
+                "(its previous hash differs): an earlier event was changed or removed.",
+                event.position,
+            )
+        if event_digest(event) != event.hash:
+            return AuditVerification(
+                False,
+                checked,
+                f"Event #{event.position} ({event.action} on request {event.access_request_id}) "
+                "was changed after it was written.",
+                event.position,
+            )
+        expected_prev = event.hash
+        expected_position += 1
+        checked += 1
+    head = AuditHead.objects.filter(id=1).first()
+    head_position, head_hash = (head.position, head.hash) if head else (0, GENESIS_HASH)
+    if (head_position, head_hash) != (checked, expected_prev):
+        return AuditVerification(
+            False,
+            checked,
+            f"The newest event should be #{head_position}, but the chain ends at #{checked}: "
+            "the newest events were removed.",
+            checked + 1,
+        )
+    return AuditVerification(True, checked, f"{checked} events verified; the chain is intact.")
