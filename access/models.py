@@ -203,3 +203,91 @@ class SentNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"
+
+
+class GrantState(models.TextChoices):
+    ACTIVE = "active", "Active"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+
+
+class Grant(models.Model):
+    """A signed, time-limited, revocable right to download a dataset's files, provisioned by a
+    worker from an approved request. One approved request has exactly one grant."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    access_request = models.OneToOneField(
+        AccessRequest, on_delete=models.PROTECT, related_name="grant"
+    )
+    grantee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants"
+    )
+    dataset = models.ForeignKey(
+        "catalogue.Dataset", on_delete=models.PROTECT, related_name="grants"
+    )
+    distributions = models.ManyToManyField(
+        "catalogue.Distribution",
+        blank=True,
+        related_name="grants",
+        help_text="Empty means every distribution of the dataset.",
+    )
+    state = models.CharField(max_length=8, choices=GrantState.choices, default=GrantState.ACTIVE)
+    valid_from = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        indexes = [models.Index(fields=["state", "expires_at"], name="grant_state_expiry")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=models.F("valid_from")), name="grant_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=GrantState.values), name="grant_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"grant {self.pk} ({self.state})"
+
+
+class GrantDownload(models.Model):
+    """One download through a grant's link: who, which file, how many bytes, from where."""
+
+    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="downloads")
+    distribution = models.ForeignKey(
+        "catalogue.Distribution", on_delete=models.PROTECT, related_name="downloads"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    bytes_requested = models.BigIntegerField()
+    range_start = models.BigIntegerField(default=0)
+    client_address = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"{self.grant_id} {self.distribution_id} {self.bytes_requested} B"
+
+
+class SigningKey(models.Model):
+    """An Ed25519 key that signs grant tokens. The private key is stored encrypted with a key
+    derived from SECRET_KEY and never leaves the server; the public key is published in the JWKS
+    until the key is retired, so tokens signed before a rotation keep verifying."""
+
+    kid = models.CharField(max_length=64, unique=True)
+    algorithm = models.CharField(max_length=16, default="EdDSA")
+    private_key_encrypted = models.BinaryField(editable=False)
+    public_jwk = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.kid} ({'retired' if self.retired_at else 'published'})"

@@ -10,7 +10,7 @@ from django.db.models import Q, QuerySet
 from catalogue.selectors import publishers_stewarded_by
 from config.errors import NotFoundError
 
-from .models import AccessEvent, AccessRequest
+from .models import AccessEvent, AccessRequest, Grant, RequestState
 
 REQUEST_ORDERINGS = {
     "deadline": ("deadline", "created"),
@@ -21,18 +21,23 @@ REQUEST_ORDERINGS = {
 
 
 def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequest]:
-    """A researcher sees their own requests; a steward also those for their publishers'
-    datasets; anyone else sees nothing (so another's request answers 404, not 403)."""
+    """A researcher sees their own requests; a steward also the submitted ones (not drafts)
+    for their publishers' datasets; anyone else sees nothing (another's request is a 404)."""
     if not user.is_authenticated:
         return AccessRequest.objects.none()
     queryset = AccessRequest.objects.select_related(
         "requester", "dataset__publisher", "dataset__licence", "licence_version__licence",
-        "decided_by",
+        "decided_by", "grant",
     ).prefetch_related("distributions")  # fmt: skip
     if user.is_superuser:
         return queryset
+    # A draft is the researcher's own until submitted.
     return queryset.filter(
-        Q(requester=user) | Q(dataset__publisher__in=publishers_stewarded_by(user=user))
+        Q(requester=user)
+        | (
+            Q(dataset__publisher__in=publishers_stewarded_by(user=user))
+            & ~Q(state=RequestState.DRAFT)
+        )
     )
 
 
@@ -49,3 +54,28 @@ def access_request_get(*, user: AbstractBaseUser, request_id: str | uuid.UUID) -
 
 def access_request_events(*, request: AccessRequest) -> QuerySet[AccessEvent]:
     return request.events.select_related("actor").order_by("position")
+
+
+def grants_visible_to(*, user: AbstractBaseUser) -> QuerySet[Grant]:
+    """The grantee sees their grants; stewards those of their publishers' datasets."""
+    if not user.is_authenticated:
+        return Grant.objects.none()
+    queryset = Grant.objects.select_related(
+        "grantee", "dataset__publisher", "access_request"
+    ).prefetch_related("distributions", "dataset__distributions")
+    if user.is_superuser:
+        return queryset
+    return queryset.filter(
+        Q(grantee=user) | Q(dataset__publisher__in=publishers_stewarded_by(user=user))
+    )
+
+
+def grant_get(*, user: AbstractBaseUser, grant_id: str | uuid.UUID) -> Grant:
+    try:
+        pk = uuid.UUID(str(grant_id))
+    except ValueError:
+        pk = None
+    grant = grants_visible_to(user=user).filter(pk=pk).first() if pk else None
+    if grant is None:
+        raise NotFoundError(f"No grant {grant_id} that you can see.")
+    return grant

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
@@ -46,6 +47,27 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
             "SKIPPED. Start them, or run with REQUIRE_SERVICES=1 to make this an error.",
             yellow=True,
         )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_database_per_xdist_process(worker_id):
+    """A worker started by one xdist process must not consume another process's tasks."""
+    if worker_id == "master" or not settings.USING_REDIS:
+        yield
+        return
+    from kombu import pools
+
+    from workers.celery import app as celery_app
+
+    parsed = urlparse(settings.REDIS_URL)
+    database = 14 - int(worker_id.removeprefix("gw")) % 8
+    url = parsed._replace(path=f"/{database}").geturl()
+    settings.REDIS_URL = settings.CELERY_BROKER_URL = url
+    celery_app.conf.broker_url = url
+    pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+    yield
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from django.core.cache import cache
+from django.db import OperationalError
 from django.utils import timezone
 
 WORKER_HEARTBEAT_KEY = "passerelle:worker-heartbeat"
@@ -49,3 +50,37 @@ def expire_requests() -> int:
     from access.services import access_requests_expire_due
 
     return access_requests_expire_due()
+
+
+@shared_task(
+    name="access.provision_grant",
+    ignore_result=True,
+    acks_late=True,
+    autoretry_for=(OSError, OperationalError),
+    retry_backoff=True,
+    retry_jitter=True,
+    max_retries=10,
+    soft_time_limit=50,
+    time_limit=60,
+)
+def provision_grant(access_request_id: str) -> str | None:
+    """Turn an approved request into its grant (idempotent: one grant per request)."""
+    from access.services import grant_provision
+
+    grant = grant_provision(access_request_id=access_request_id)
+    return str(grant.pk) if grant else None
+
+
+@shared_task(name="access.provision_missing_grants", ignore_result=True)
+def provision_missing_grants() -> int:
+    """Every minute: approved requests without a grant (broker down, worker killed) get one."""
+    from access.services import grants_provision_missing
+
+    return grants_provision_missing()
+
+
+@shared_task(name="access.warn_expiring_grants", ignore_result=True)
+def warn_expiring_grants() -> int:
+    from access.services import grants_warn_expiring
+
+    return grants_warn_expiring()

@@ -1,15 +1,39 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
-from access import services
-from access.models import ApiToken
+from access import selectors, services
+from access.models import AccessRequest, ApiToken
+from catalogue.api.pagination import BoundedPageNumberPagination
+from catalogue.api.views import _reject_unknown_params
+
+from .filters import AccessRequestFilterSet, request_ordering
+from .serializers import (
+    AccessEventOutputSerializer,
+    AccessRequestApproveInputSerializer,
+    AccessRequestCreateInputSerializer,
+    AccessRequestOutputSerializer,
+    AccessRequestRejectInputSerializer,
+    AccessRequestReturnInputSerializer,
+    AccessRequestRevokeInputSerializer,
+    AccessRequestSubmitInputSerializer,
+    AccessRequestUpdateInputSerializer,
+    AccessRequestWithdrawInputSerializer,
+)
 
 
 class TokenObtainInputSerializer(serializers.Serializer):
@@ -56,3 +80,215 @@ class ApiTokenView(APIView):
             )
         services.api_token_revoke(token=request.auth)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- access requests ------------------------------------------------------------------------
+
+REQUEST_ID = OpenApiParameter(
+    "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Access request id."
+)
+LIST_PARAMS = set(AccessRequestFilterSet.base_filters) | {"page", "page_size"}
+STATE_ERRORS = {
+    403: OpenApiResponse(description="You can see the request but may not do this."),
+    404: OpenApiResponse(description="No request with this id that you can see."),
+    409: OpenApiResponse(description="Not allowed in the current state (named in the error)."),
+}
+
+
+def _action_schema(request_serializer, summary: str):
+    return extend_schema(
+        summary=summary,
+        parameters=[REQUEST_ID],
+        request=request_serializer,
+        responses={200: AccessRequestOutputSerializer, **STATE_ERRORS},
+    )
+
+
+class AccessRequestViewSet(viewsets.ViewSet):
+    """Researchers request access to datasets; stewards of the dataset's publisher decide.
+
+    Every lookup goes through the requests the caller may see, so another person's request (or
+    another publisher's) answers 404; a visible request one may not act on answers 403.
+    """
+
+    permission_classes = [IsAuthenticated]
+    pagination_class = BoundedPageNumberPagination
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[^/]+"  # a malformed id reaches the view and is a 404 in our shape
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                name,
+                OpenApiTypes.STR,
+                many=name in {"state", "publisher"},
+                description=str(spec.extra.get("help_text", "")),
+                enum=[key for key, _ in spec.extra["choices"]] if "choices" in spec.extra else None,
+            )
+            for name, spec in AccessRequestFilterSet.base_filters.items()
+        ],
+        responses=AccessRequestOutputSerializer(many=True),
+    )
+    def list(self, request: Request) -> Response:
+        _reject_unknown_params(request, LIST_PARAMS)
+        filterset = AccessRequestFilterSet(
+            request.query_params,
+            queryset=selectors.access_requests_visible_to(user=request.user),
+            request=request,
+        )
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        ordering = request_ordering(filterset.form.cleaned_data.get("ordering") or None)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(filterset.qs.order_by(*ordering), request, view=self)
+        return paginator.get_paginated_response(
+            AccessRequestOutputSerializer(page, many=True, context={"request": request}).data
+        )
+
+    @extend_schema(
+        request=AccessRequestCreateInputSerializer,
+        responses={
+            201: AccessRequestOutputSerializer,
+            409: OpenApiResponse(
+                description="You already have an open request for this dataset (named in "
+                "error.existing_request)."
+            ),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        serializer = AccessRequestCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        access_request = services.access_request_create(
+            requester=request.user,
+            dataset=data.pop("dataset"),
+            submit=not data.pop("draft"),
+            **data,
+        )
+        response = self._request_response(request, access_request, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    @extend_schema(
+        parameters=[REQUEST_ID],
+        responses={200: AccessRequestOutputSerializer, 404: STATE_ERRORS[404]},
+    )
+    def retrieve(self, request: Request, id: str) -> Response:
+        return self._request_response(request, self._get(request, id))
+
+    @extend_schema(
+        parameters=[REQUEST_ID],
+        request=AccessRequestUpdateInputSerializer,
+        responses={200: AccessRequestOutputSerializer, **STATE_ERRORS},
+    )
+    def partial_update(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        serializer = AccessRequestUpdateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        access_request = services.access_request_update(
+            user=request.user, request=access_request, changes=dict(serializer.validated_data)
+        )
+        return self._request_response(request, access_request)
+
+    @extend_schema(
+        parameters=[REQUEST_ID],
+        responses={200: AccessEventOutputSerializer(many=True), 404: STATE_ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"])
+    def events(self, request: Request, id: str) -> Response:
+        """The request's audit events, oldest first."""
+        _reject_unknown_params(request, {"page", "page_size"})
+        access_request = self._get(request, id)
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(
+            selectors.access_request_events(request=access_request), request, view=self
+        )
+        return paginator.get_paginated_response(AccessEventOutputSerializer(page, many=True).data)
+
+    @_action_schema(
+        AccessRequestSubmitInputSerializer, "Submit a draft, or resubmit a returned request"
+    )
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        data = self._input(AccessRequestSubmitInputSerializer, request)
+        return self._request_response(
+            request,
+            services.access_request_submit(user=request.user, request=access_request, **data),
+        )
+
+    @_action_schema(AccessRequestApproveInputSerializer, "Approve a submitted request (stewards)")
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        data = self._input(AccessRequestApproveInputSerializer, request)
+        return self._request_response(
+            request,
+            services.access_request_approve(user=request.user, request=access_request, **data),
+        )
+
+    @_action_schema(
+        AccessRequestRejectInputSerializer, "Reject a submitted request with a reason (stewards)"
+    )
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        data = self._input(AccessRequestRejectInputSerializer, request)
+        return self._request_response(
+            request,
+            services.access_request_reject(user=request.user, request=access_request, **data),
+        )
+
+    @_action_schema(
+        AccessRequestReturnInputSerializer, "Return a submitted request for changes (stewards)"
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        data = self._input(AccessRequestReturnInputSerializer, request)
+        return self._request_response(
+            request,
+            services.access_request_return(user=request.user, request=access_request, **data),
+        )
+
+    @_action_schema(
+        AccessRequestWithdrawInputSerializer, "Withdraw a draft, submitted or returned request"
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        data = self._input(AccessRequestWithdrawInputSerializer, request)
+        return self._request_response(
+            request,
+            services.access_request_withdraw(user=request.user, request=access_request, **data),
+        )
+
+    @_action_schema(
+        AccessRequestRevokeInputSerializer, "Revoke an approved request with a reason (stewards)"
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        data = self._input(AccessRequestRevokeInputSerializer, request)
+        return self._request_response(
+            request,
+            services.access_request_revoke(user=request.user, request=access_request, **data),
+        )
+
+    # The lookup comes first, so a request one cannot see is a 404 whatever the body says.
+    def _get(self, request: Request, id: str) -> AccessRequest:
+        return selectors.access_request_get(user=request.user, request_id=id)
+
+    def _input(self, serializer_class, request: Request) -> dict:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def _request_response(
+        self, request: Request, access_request: AccessRequest, code: int = status.HTTP_200_OK
+    ) -> Response:
+        # Read again through the visible queryset: one shape, with everything it needs loaded.
+        fresh = selectors.access_request_get(user=request.user, request_id=access_request.pk)
+        return Response(
+            AccessRequestOutputSerializer(fresh, context={"request": request}).data, status=code
+        )

@@ -48,3 +48,32 @@ __all__ = [
 from .notifications import notify_for_event, review_reminders_send
 
 __all__ += ["notify_for_event", "review_reminders_send"]
+
+from .grants import (  # noqa: E402
+    grant_provision,
+    grant_revoke,
+    grants_provision_missing,
+    grants_warn_expiring,
+)
+from .signing import grant_token, jwks, signing_key_create, signing_key_current, signing_key_retire  # noqa: E402
+
+__all__ += [
+    "grant_provision",
+    "grant_revoke",
+    "grant_token",
+    "grants_provision_missing",
+    "grants_warn_expiring",
+    "jwks",
+    "signing_key_create",
+    "signing_key_current",
+    "signing_key_retire",
+]
+
+from .downloads import (  # noqa: E402
+    DEFAULT_LINK_TTL_SECONDS,
+    download_authorise,
+    download_links,
+    download_record,
+)
+
+__all__ += ["DEFAULT_LINK_TTL_SECONDS", "download_authorise", "download_links", "download_record"]

@@ -14,8 +14,23 @@ from access.models import AccessEvent, AccessRequest, RequestState, SentNotifica
 
 # Who hears about what: the researcher about every decision on their request; the stewards
 # about what needs their decision or what the researcher did.
-RESEARCHER_ACTIONS = {"submitted", "approved", "rejected", "returned", "revoked", "expired"}
+RESEARCHER_ACTIONS = {
+    "submitted": "was submitted",
+    "rejected": "was rejected",
+    "returned": "was returned for changes",
+    "revoked": "was revoked",
+    "expired": "has expired",
+    # The approval is announced with its grant, in one e-mail, once the bytes are reachable.
+    "grant_provisioned": "was approved: your download grant is ready",
+    "expiry_warning": "ends soon",
+}
 STEWARD_ACTIONS = {"submitted", "withdrawn"}
+
+
+def has_recipients(action: str) -> bool:
+    return action in RESEARCHER_ACTIONS or action in STEWARD_ACTIONS
+
+
 REMIND_DAYS_BEFORE_DEADLINE = 3
 
 
@@ -58,14 +73,15 @@ def notify_for_event(*, event_id: int) -> int:
     if event.action in RESEARCHER_ACTIONS:
         detail = f"\n\nComment: {event.comment}" if event.comment else ""
         until = (
-            f"\nAccess ends on {request.valid_until:%Y-%m-%d}."
-            if event.action == "approved" and request.valid_until
+            f"\nAccess ends on {request.valid_until:%Y-%m-%d}; your download links are at "
+            f"{settings.SITE_URL}/api/v1/grants/."
+            if event.action == "grant_provisioned" and request.valid_until
             else ""
         )
         sent += _send_once(
             f"event:{event.pk}:researcher",
             request.requester.email,
-            f"[Passerelle] Your access request for '{title}' was {event.action}",
+            f"[Passerelle] Your access to '{title}' {RESEARCHER_ACTIONS[event.action]}",
             f"Your request {request.pk} for the dataset '{title}' is now {request.state}."
             f"{until}{detail}\n\n{_request_url(request)}\n",
         )

@@ -7,6 +7,7 @@ is a 409 naming the current state; acting on a request one may see but not decid
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,13 +17,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
 
-from access.models import OPEN_STATES, AccessRequest, RequestState
+from access.models import OPEN_STATES, AccessRequest, Grant, GrantState, RequestState
 from catalogue.models import AccessRights, Dataset, Distribution, LicenceVersion
 from catalogue.selectors import publishers_stewarded_by
 from config.errors import ApplicationError, ConflictError
 
 from .audit import audit_event_append
+from .notifications import has_recipients
 
+logger = logging.getLogger(__name__)
 MIN_PURPOSE_LENGTH = 30
 MAX_PURPOSE_LENGTH = 10_000
 DEFAULT_DURATION_DAYS = 90
@@ -119,10 +122,28 @@ def _check_licence_acceptance(
     return current
 
 
+def enqueue_after_commit(task, *args: Any) -> None:
+    """Send ``task`` once the transaction commits. If the broker is down, the change still
+    stands (no 500): the periodic sweeps find committed work that was not done."""
+
+    def send() -> None:
+        try:
+            task.delay(*args)
+        except Exception as exc:  # kombu raises various connection errors
+            logger.warning(
+                "could not enqueue %s%s (%s); the periodic sweep will do it",
+                task.name,
+                args,
+                exc,
+            )
+
+    transaction.on_commit(send)
+
+
 def _notify(event_id: int) -> None:
     from workers.tasks import notify_access_event
 
-    transaction.on_commit(lambda: notify_access_event.delay(event_id))
+    enqueue_after_commit(notify_access_event, event_id)
 
 
 def _record(
@@ -141,7 +162,8 @@ def _record(
         to_state=request.state,
         comment=comment,
     )
-    _notify(event.pk)
+    if has_recipients(action):
+        _notify(event.pk)
 
 
 def _lock(request: AccessRequest | Any) -> AccessRequest:
@@ -187,6 +209,9 @@ def _approve_locked(
     request.valid_until = valid_until
     request.save()
     _record(request, actor=actor, action="approved", from_state=previous, comment=comment)
+    from workers.tasks import provision_grant
+
+    enqueue_after_commit(provision_grant, str(request.pk))
 
 
 @transaction.atomic
@@ -245,7 +270,7 @@ def access_request_create(
 
 def _already_open(existing: AccessRequest) -> ConflictError:
     return ConflictError(
-        f"You already have a {existing.state} request for this dataset: {existing.pk}.",
+        f"You already have an open request for this dataset ({existing.state}): {existing.pk}.",
         extra={"existing_request": str(existing.pk), "state": existing.state},
     )
 
@@ -408,8 +433,18 @@ def access_request_revoke(
     previous = request.state
     request.state = RequestState.REVOKED
     request.save()
+    # The grant stops in the same transaction: every link fails from the commit on.
+    _close_grant(request, state=GrantState.REVOKED, now=timezone.now())
     _record(request, actor=user, action="revoked", from_state=previous, comment=reason)
     return request
+
+
+def _close_grant(request: AccessRequest, *, state: str, now: datetime) -> None:
+    """Revoke or expire the request's grant with it, in the request's transaction."""
+    fields: dict[str, Any] = {"state": state}
+    if state == GrantState.REVOKED:
+        fields["revoked_at"] = now
+    Grant.objects.filter(access_request=request, state=GrantState.ACTIVE).update(**fields)
 
 
 def access_requests_expire_due(*, now: datetime | None = None) -> int:
@@ -427,6 +462,7 @@ def access_requests_expire_due(*, now: datetime | None = None) -> int:
                 continue
             request.state = RequestState.EXPIRED
             request.save()
+            _close_grant(request, state=GrantState.EXPIRED, now=now)
             _record(request, actor=None, action="expired", from_state=RequestState.APPROVED)
             expired += 1
     return expired

@@ -120,15 +120,34 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# DISTRIBUTION_STORAGE=s3 keeps distribution files in S3-compatible object storage instead;
+# grant downloads then redirect to a presigned URL that lives no longer than the link.
+if env.str("DISTRIBUTION_STORAGE", default="local") == "s3":
+    STORAGES["distributions"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default=None),
+            "region_name": env.str("S3_REGION", default=None),
+            "access_key": env.str("S3_ACCESS_KEY_ID", default=None),
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=None),
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
 # Uploads above this size are streamed to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Behind nginx, grant downloads are handed over with X-Accel-Redirect to this internal location
+# (deploy/nginx.conf maps it onto DISTRIBUTION_ROOT); empty: Django streams the bytes itself.
+DOWNLOAD_X_ACCEL_REDIRECT_PREFIX = env.str("DOWNLOAD_X_ACCEL_REDIRECT_PREFIX", default="")
 MAX_DISTRIBUTION_UPLOAD_BYTES = env.int("MAX_DISTRIBUTION_UPLOAD_BYTES", default=5 * 1024**3)
 
 # --- Redis, Celery and the cache -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 BROKER_DIR = VAR_DIR / "broker"
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://localhost//")
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The embedded broker: messages are files in var/broker, consumed by a separate worker
     # process exactly as from Redis, so `make run` needs no server.
@@ -157,7 +176,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "access.remind_reviews",
         "schedule": crontab(hour=7, minute=0),
     },
-    "access-expire-requests": {"task": "access.expire_requests", "schedule": 600.0},
+    "access-expire-requests": {"task": "access.expire_requests", "schedule": 60.0},
+    "access-provision-missing-grants": {
+        "task": "access.provision_missing_grants",
+        "schedule": 60.0,
+    },
+    "access-warn-expiring-grants": {
+        "task": "access.warn_expiring_grants",
+        "schedule": crontab(hour=6, minute=30),
+    },
 }
 
 if REDIS_URL:

@@ -25,7 +25,8 @@ REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") not in ("", "0", "fals
 if "DATABASE_URL" not in os.environ and _answers("127.0.0.1", 5432):
     os.environ["DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/passerelle"
 if "REDIS_URL" not in os.environ and _answers("127.0.0.1", 6379):
-    # Database 15 keeps test keys and queues apart from a developer's `make run`.
+    # Database 15 keeps test queues apart from a developer's `make run`; tests/conftest.py
+    # gives each xdist process a database of its own.
     os.environ["REDIS_URL"] = "redis://127.0.0.1:6379/15"
 if os.environ.get("CELERY_BROKER_URL", "").startswith("filesystem"):
     del os.environ["CELERY_BROKER_URL"]

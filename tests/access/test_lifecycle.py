@@ -60,7 +60,7 @@ def test_emails_go_to_stewards_on_submission_and_to_the_researcher_on_decisions(
     with django_capture_on_commit_callbacks() as enqueued:
         request = create(researcher, restricted)
         services.access_request_return(user=steward, request=request, comment="Add a project.")
-    assert len(enqueued) == 3  # created, submitted, returned: each enqueued after commit
+    assert len(enqueued) == 2  # submitted, returned (creation e-mails nobody): after commit
     for event in request.events.all():
         services.notify_for_event(event_id=event.pk)
     by_recipient = {(tuple(m.to), m.subject) for m in mail.outbox}

@@ -1,0 +1,231 @@
+"""Input and output shapes of the access-request API. Output shapes are the public contract.
+
+Inputs only parse: the rules (purpose length, duration bounds, licence acceptance, distributions
+of the dataset) belong to the services, which answer in the same error shape.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from access.models import AccessRequest, RequestState
+from catalogue.models import Dataset
+
+# --- input ----------------------------------------------------------------------------------
+
+
+class StrictInputSerializer(serializers.Serializer):
+    """Unknown keys are a 400, not silently dropped: a misspelt field must not look accepted."""
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                allowed = ", ".join(sorted(self.fields))
+                raise serializers.ValidationError(
+                    {name: [f"Unknown field. Allowed: {allowed}."] for name in unknown}
+                )
+        return super().to_internal_value(data)
+
+
+class _EditableFieldsInput(StrictInputSerializer):
+    purpose = serializers.CharField(
+        max_length=20_000, help_text="Purpose of use: at least one full sentence."
+    )
+    project_title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    duration_days = serializers.IntegerField(
+        required=False,
+        help_text="Requested access period in days, at most the publisher's maximum "
+        "(default 90, or the maximum if lower).",
+    )
+    distributions = serializers.ListField(
+        child=serializers.UUIDField(),
+        required=False,
+        max_length=500,
+        help_text="Distribution ids of the dataset; empty or absent means all of them.",
+    )
+
+
+class AccessRequestCreateInputSerializer(_EditableFieldsInput):
+    dataset = serializers.CharField(max_length=200, help_text="Dataset UUID or slug.")
+    accept_licence = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Must be true: you accept the current version of the dataset's licence.",
+    )
+    licence_version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="The licence version you read; refused if it is no longer the current one.",
+    )
+    draft = serializers.BooleanField(
+        required=False, default=False, help_text="Keep the request as a draft (submit it later)."
+    )
+
+    def validate_dataset(self, value: str) -> Dataset:
+        """An unknown dataset is bad input (400 on the field), not a 404."""
+        try:
+            lookup: dict[str, Any] = {"pk": uuid.UUID(value)}
+        except ValueError:
+            lookup = {"slug": value}
+        dataset = Dataset.objects.filter(**lookup).first()
+        if dataset is None:
+            raise serializers.ValidationError(f"Unknown dataset '{value}'.")
+        return dataset
+
+
+class AccessRequestUpdateInputSerializer(_EditableFieldsInput):
+    """PATCH: any of the editable fields, while the request is a draft or returned."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                f"Send at least one of: {', '.join(sorted(self.fields))}."
+            )
+        return attrs
+
+
+class AccessRequestSubmitInputSerializer(StrictInputSerializer):
+    accept_licence = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Needed when the licence text changed since it was accepted.",
+    )
+    licence_version = serializers.IntegerField(required=False, min_value=1)
+
+
+class AccessRequestApproveInputSerializer(StrictInputSerializer):
+    comment = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+    valid_until = serializers.DateTimeField(
+        required=False,
+        help_text="When the access ends (ISO 8601). Default: the requested duration, capped by "
+        "the publisher's maximum.",
+    )
+
+
+class AccessRequestRejectInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=10_000, allow_blank=True)
+
+
+class AccessRequestReturnInputSerializer(StrictInputSerializer):
+    comment = serializers.CharField(
+        max_length=10_000, allow_blank=True, help_text="What the researcher should change."
+    )
+
+
+class AccessRequestWithdrawInputSerializer(StrictInputSerializer):
+    comment = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
+class AccessRequestRevokeInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(max_length=10_000, allow_blank=True)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class AccessRequestDatasetSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+    publisher = serializers.SlugField(source="publisher.slug")
+
+
+class LicenceAcceptanceSerializer(serializers.Serializer):
+    licence = serializers.CharField(source="licence_version.licence.identifier")
+    version = serializers.IntegerField(source="licence_version.version")
+    accepted_at = serializers.DateTimeField(source="licence_accepted_at")
+
+
+class AccessRequestGrantSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    state = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    url = serializers.URLField(help_text="The grant, with its token and download links.")
+
+
+class AccessRequestOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    url = serializers.SerializerMethodField()
+    state = serializers.ChoiceField(choices=RequestState.choices)
+    dataset = AccessRequestDatasetSerializer()
+    requester = serializers.CharField(source="requester.username")
+    purpose = serializers.CharField()
+    project_title = serializers.CharField()
+    affiliation = serializers.CharField()
+    duration_days = serializers.IntegerField()
+    distributions = serializers.SerializerMethodField()
+    licence_acceptance = LicenceAcceptanceSerializer(source="*")
+    created = serializers.DateTimeField()
+    submitted_at = serializers.DateTimeField(allow_null=True)
+    deadline = serializers.DateTimeField(
+        allow_null=True, help_text="When the stewards should have decided."
+    )
+    decided_at = serializers.DateTimeField(allow_null=True)
+    decided_by = serializers.CharField(
+        source="decided_by.username",
+        allow_null=True,
+        help_text="Null when undecided or decided by the system (public datasets).",
+    )
+    decision_reason = serializers.CharField(
+        help_text="The approval comment, rejection reason or return comment."
+    )
+    valid_until = serializers.DateTimeField(
+        allow_null=True, help_text="When the approved access ends."
+    )
+    grant = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.URLField())
+    def get_url(self, request: AccessRequest) -> str:
+        path = reverse("api:access-request-detail", kwargs={"id": str(request.pk)})
+        http_request = self.context.get("request")
+        return http_request.build_absolute_uri(path) if http_request else path
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_distributions(self, request: AccessRequest) -> list[str]:
+        # .all() uses the prefetch of the visible queryset: no query per row.
+        return sorted(str(d.pk) for d in request.distributions.all())
+
+    @extend_schema_field(AccessRequestGrantSerializer(allow_null=True))
+    def get_grant(self, request: AccessRequest) -> dict | None:
+        """The grant once a worker provisioned it (seconds after approval); null before."""
+        grant = getattr(request, "grant", None)
+        if grant is None:
+            return None
+        path = reverse("api:grant-detail", kwargs={"pk": str(grant.pk)})
+        http_request = self.context.get("request")
+        return AccessRequestGrantSerializer(
+            {
+                "id": grant.pk,
+                "state": grant.state,
+                "expires_at": grant.expires_at,
+                "url": http_request.build_absolute_uri(path) if http_request else path,
+            }
+        ).data
+
+
+class AccessEventOutputSerializer(serializers.Serializer):
+    position = serializers.IntegerField(help_text="Place in the installation-wide audit chain.")
+    action = serializers.CharField()
+    actor = serializers.CharField(
+        source="actor.username", allow_null=True, help_text="Null for actions of the system."
+    )
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    comment = serializers.CharField()
+    created = serializers.DateTimeField()
+    hash = serializers.CharField(
+        help_text="SHA-256 over the event and the previous event's hash (hex)."
+    )
