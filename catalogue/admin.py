@@ -1,8 +1,9 @@
 """The catalogue in the Django admin: stewards register and maintain their publishers' datasets.
 
 Admin classes parse forms and call the same services as the API, so the rules are the API's: a
-steward sees and edits only the datasets of the publishers they steward, files are hashed from
-the bytes received, a changed licence text is a new version. A service refusal
+steward edits only the datasets of the publishers they steward (everyone with the view permission,
+researchers too, browses the whole catalogue read-only), files are hashed from the bytes received,
+a changed licence text is a new version. A service refusal
 (``ApplicationError``) becomes a form error or an admin message, never a 500.
 """
 
@@ -17,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
@@ -366,11 +368,37 @@ class NewDistributionInline(admin.StackedInline):
         return super().get_queryset(request).none()
 
 
+class StewardedByYouFilter(admin.SimpleListFilter):
+    """The datasets a steward maintains, among the whole catalogue they can browse."""
+
+    title = "your publishers"
+    parameter_name = "stewarded"
+
+    def lookups(self, request: HttpRequest, model_admin) -> list[tuple[str, str]]:
+        if request.user.is_superuser or not _stewarded(request).exists():
+            return []  # no choice to offer: the filter is not shown
+        return [("yes", "Datasets you steward")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Dataset]) -> QuerySet[Dataset]:
+        if self.value() == "yes":
+            return queryset.filter(publisher__in=_stewarded(request))
+        return queryset
+
+
+def _stewarded(request: HttpRequest) -> QuerySet[Publisher]:
+    return selectors.publishers_stewarded_by(user=request.user)
+
+
 @admin.register(Dataset)
 class DatasetAdmin(ServiceWritesAdmin):
+    """Everyone with the view permission browses every dataset; only the stewards of a dataset's
+    publisher (and superusers) change or delete it. The "Request access" button of the change
+    page is added by the access app's template ``admin/catalogue/dataset/change_form.html``."""
+
     form = DatasetForm
     list_display = ["title", "publisher", "data_space", "licence", "access_rights", "modified"]
     list_filter = [
+        StewardedByYouFilter,
         "data_space",
         ("publisher", admin.RelatedOnlyFieldListFilter),
         "licence",
@@ -411,12 +439,28 @@ class DatasetAdmin(ServiceWritesAdmin):
         return fieldsets if obj else [fs for fs in fieldsets if fs[0] != "Record"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Dataset]:
-        return (
-            super()
-            .get_queryset(request)
-            .filter(publisher__in=selectors.publishers_stewarded_by(user=request.user))
-            .defer("search_vector")
-        )
+        # The catalogue is public (the API lists it to anyone): browsing it needs no stewardship.
+        return super().get_queryset(request).defer("search_vector")
+
+    def _stewards(self, request: HttpRequest, obj: Dataset | None) -> bool:
+        return obj is None or _stewarded(request).filter(pk=obj.publisher_id).exists()
+
+    def has_change_permission(self, request: HttpRequest, obj: Dataset | None = None) -> bool:
+        return super().has_change_permission(request, obj) and self._stewards(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Dataset | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and self._stewards(request, obj)
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        list_display = list(super().get_list_display(request))
+        if request.user.has_perm("access.add_accessrequest"):
+            list_display.append("request_access_link")
+        return list_display
+
+    @admin.display(description="Access")
+    def request_access_link(self, dataset: Dataset) -> str:
+        url = reverse("admin:access_accessrequest_new", args=[dataset.pk])
+        return format_html('<a href="{}" class="request-access-link">Request access</a>', url)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "publisher":
@@ -424,7 +468,11 @@ class DatasetAdmin(ServiceWritesAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def get_inlines(self, request: HttpRequest, obj: Dataset | None):
-        return [StoredDistributionInline, NewDistributionInline] if obj else [NewDistributionInline]
+        if obj is None:
+            return [NewDistributionInline]
+        if not self.has_change_permission(request, obj):
+            return [StoredDistributionInline]  # browsing: no empty upload form
+        return [StoredDistributionInline, NewDistributionInline]
 
     def save_model(self, request: HttpRequest, obj: Dataset, form: DatasetForm, change) -> None:
         values = {

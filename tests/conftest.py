@@ -50,8 +50,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _redis_database_per_xdist_process(worker_id):
+def _redis_database_per_xdist_process(request):
     """A worker started by one xdist process must not consume another process's tasks."""
+    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "master")
     if worker_id == "master" or not settings.USING_REDIS:
         yield
         return
@@ -67,6 +68,29 @@ def _redis_database_per_xdist_process(worker_id):
     pools.reset()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
+    yield
+
+
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Reference data (data spaces, licences, groups...) comes from migrations. A transactional
+    test empties the database when it ends, and with xdist such a test may run before others in
+    the same process: put the migrated data back for any test that finds it gone."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        yield
+        return
+    request.getfixturevalue(
+        "transactional_db" if marker and marker.kwargs.get("transaction") else "db"
+    )
+    from django.contrib.auth.models import Group
+    from django.db import connection
+
+    from catalogue.models import DataSpace
+
+    contents = getattr(connection, "_test_serialized_contents", None)
+    if contents and not (DataSpace.objects.exists() and Group.objects.exists()):
+        connection.creation.deserialize_db_from_string(contents)
     yield
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import connections
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -29,14 +30,21 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"browser test skipped: {reason}")
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    """One headless Chromium per test module (the Playwright loop ends with the module).
+@pytest.fixture
+def chromium(live_server):
+    """One headless Chromium per test.
 
     Playwright's sync API runs an asyncio event loop in the test thread, and Django refuses ORM
     calls from a thread with a running loop; the test code itself is synchronous, so allowing
     them is safe. The variable is set only while the browser runs: set for the whole session it
     would leak into subprocesses other tests start (``manage.py check --deploy`` rejects it).
+
+    Function-scoped, so that it starts after pytest-django's database fixture and stops before
+    that fixture's teardown: while the loop runs, ``django.db.connections`` answers with another
+    connection object (asgiref's context-local storage) that lacks the serialized contents, so
+    ``serialized_rollback`` would skip its restore and its flush would re-run post_migrate
+    (content types re-created under new ids, groups gone), breaking every later
+    ``serialized_rollback`` test.
     """
     if not CHROMIUM.exists():
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
@@ -49,6 +57,9 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # ORM calls made while the loop ran opened that other connection: close it, or it
+        # outlives the test database (whose removal then fails: "being accessed by other users").
+        connections.close_all()
 
 
 @pytest.fixture

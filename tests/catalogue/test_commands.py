@@ -106,7 +106,8 @@ def test_seed_demo_accounts_log_in_with_demo_password(monkeypatch):
     assert all(user.email.endswith(f"@{DEMO_EMAIL_DOMAIN}") for user in users.values())
     assert users["admin"].is_superuser and users["admin"].is_staff
     assert users["steward"].is_staff and not users["steward"].is_superuser
-    assert not users["researcher"].is_staff and not users["researcher"].is_superuser
+    # The researcher works in the admin too (requests access there), with only Researchers' rights.
+    assert users["researcher"].is_staff and not users["researcher"].is_superuser
     assert users["steward"].groups.filter(name="Stewards").exists()
     assert users["researcher"].groups.filter(name="Researchers").exists()
 
