@@ -17,19 +17,17 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import socket
 import statistics
 import subprocess
 import sys
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+from common import PG_URL, ROOT, free_port, machine_description, write_section
+
 DB_NAME = "passerelle_bench"
-PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
 
 SEARCH_QUERIES: list[dict[str, str]] = [
     {"q": "soil"},
@@ -62,12 +60,6 @@ def percentile(values: list[float], pct: float) -> float:
     return ordered[index]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def run(cmd: list[str], env: dict[str, str]) -> None:
     subprocess.run(cmd, cwd=ROOT, env=env, check=True)
 
@@ -85,6 +77,7 @@ def prepare_database(env: dict[str, str], count: int, reuse: bool) -> None:
     )
     if exists and reuse:
         print(f"reusing database {DB_NAME}")
+        run([sys.executable, "manage.py", "migrate", "-v0"], env)
         return
     admin = ["psql", f"{PG_URL}/postgres", "-qc"]
     if exists:
@@ -153,26 +146,6 @@ def time_raw_sql(statements: list[list[str]], iterations: int) -> list[float]:
                 cursor.fetchall()
             timings.append((time.perf_counter() - started) * 1000)
     return timings
-
-
-def machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
-    pg = subprocess.run(
-        ["psql", f"{PG_URL}/postgres", "-Atc", "SHOW server_version"],
-        capture_output=True, text=True, check=False,
-    ).stdout.strip()  # fmt: skip
-    return (
-        f"{cpu}, {os.cpu_count()} cores, {mem_gib:.0f} GiB RAM; PostgreSQL {pg}; "
-        f"Python {platform.python_version()}; gunicorn with 2 sync workers on 127.0.0.1"
-    )
 
 
 def summarise(name: str, api: list[float], raw: list[float]) -> dict[str, float | str]:
@@ -248,7 +221,7 @@ def main() -> None:
     lines = [
         "## Search (`benchmarks/search.py`)",
         "",
-        f"Measured {stamp} on {machine_description()}.",
+        f"Measured {stamp} on {machine_description()}; gunicorn with 2 sync workers on 127.0.0.1.",
         f"Catalogue: {size:,} datasets, {distributions:,} distributions; {args.iterations} "
         "requests per row from one client with keep-alive, after one warm-up pass; every response "
         "carries the six facets.",
@@ -286,17 +259,6 @@ def main() -> None:
     print(report)
     if args.write_docs:
         write_section(ROOT / "docs" / "benchmarks.md", "## Search (`benchmarks/search.py`)", report)
-
-
-def write_section(path: Path, heading: str, body: str) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    if heading in text:
-        start = text.index(heading)
-        following = text.find("\n## ", start + len(heading))
-        text = text[:start] + body + (text[following + 1 :] if following != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + body
-    path.write_text(text)
 
 
 if __name__ == "__main__":

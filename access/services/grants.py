@@ -40,14 +40,19 @@ def grant_provision(*, access_request_id) -> Grant | None:
             return None
         grant = Grant.objects.filter(access_request=request).first()
         if grant is None:
-            grant = _grant_create(request)
-    provisioned = request.events.filter(action="grant_provisioned").order_by("position").first()
-    if provisioned is not None:
-        notify_for_event(event_id=provisioned.pk)
+            grant, event_id = _grant_create(request)
+        else:  # provisioned before: make sure its e-mail went out (sent once at most)
+            event_id = (
+                request.events.filter(action="grant_provisioned")
+                .values_list("pk", flat=True)
+                .first()
+            )
+    if event_id is not None:
+        notify_for_event(event_id=event_id)
     return grant
 
 
-def _grant_create(request: AccessRequest) -> Grant:
+def _grant_create(request: AccessRequest) -> tuple[Grant, int | None]:
     try:
         with transaction.atomic():
             grant = Grant.objects.create(
@@ -58,9 +63,11 @@ def _grant_create(request: AccessRequest) -> Grant:
                 expires_at=request.valid_until,
             )
     except IntegrityError:  # another worker created it first
-        return Grant.objects.get(access_request=request)
-    grant.distributions.set(request.distributions.all())
-    audit_event_append(
+        return Grant.objects.get(access_request=request), None
+    chosen = list(request.distributions.all())
+    if chosen:
+        grant.distributions.set(chosen)
+    event = audit_event_append(
         access_request=request,
         actor=None,
         action="grant_provisioned",
@@ -69,7 +76,7 @@ def _grant_create(request: AccessRequest) -> Grant:
         comment=f"Grant {grant.pk} valid until {grant.expires_at:%Y-%m-%d %H:%M} UTC.",
     )
     logger.info("grant %s provisioned for request %s", grant.pk, request.pk)
-    return grant
+    return grant, event.pk
 
 
 def grants_provision_missing(*, older_than: timedelta = PROVISION_SWEEP_DELAY) -> int:
