@@ -42,7 +42,7 @@ from .forms import (
     ReturnForm,
     WithdrawForm,
 )
-from .models import AccessEvent, AccessRequest, ApiToken, RequestState
+from .models import AccessEvent, AccessRequest, ApiToken, Grant, RequestState
 from .services.requests import DEFAULT_DURATION_DAYS
 
 DUE_SOON = timedelta(days=3)
@@ -732,3 +732,70 @@ class AccessRequestAdmin(admin.ModelAdmin):
     @admin.action(description="Return selected requests for changes…", permissions=["change"])
     def return_selected(self, request: HttpRequest, queryset: QuerySet[AccessRequest]):
         return self._bulk_with_form(request, queryset, "return", "return_selected")
+
+
+# --- grants ---------------------------------------------------------------------------------
+
+
+@admin.register(Grant)
+class GrantAdmin(admin.ModelAdmin):
+    """Grants are made by workers, never by hand: the admin lists them and revokes them."""
+
+    list_display = [
+        "id",
+        "grantee",
+        "dataset",
+        "state",
+        "valid_from",
+        "expires_at",
+        "download_count",
+    ]
+    list_filter = ["state", "dataset__publisher"]
+    search_fields = ["grantee__username", "dataset__title", "id"]
+    ordering = ["-created"]
+    actions = ["revoke_selected"]
+    readonly_fields = [
+        "id", "access_request", "grantee", "dataset", "state", "valid_from", "expires_at",
+        "revoked_at", "download_count", "created",
+    ]  # fmt: skip
+    fields = readonly_fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Grant]:
+        return selectors.grants_visible_to(user=request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    @admin.action(description="Revoke selected grants (asks for a reason)")
+    def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Grant]):
+        form = ReasonForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            done, failed = 0, []
+            for grant in queryset:
+                try:
+                    services.grant_revoke(
+                        user=request.user, grant=grant, reason=form.cleaned_data["reason"]
+                    )
+                    done += 1
+                except ApplicationError as exc:
+                    failed.append(f"{grant.pk}: {describe_refusal(exc)}")
+            if done:
+                self.message_user(request, f"Revoked {done} grant(s).", messages.SUCCESS)
+            for failure in failed:
+                self.message_user(request, failure, messages.ERROR)
+            return None
+        return TemplateResponse(
+            request,
+            "admin/access/grant/revoke.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": "Revoke grants",
+                "grants": queryset,
+                "form": form,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            },
+        )

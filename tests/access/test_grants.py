@@ -292,3 +292,26 @@ def test_the_request_shows_its_grant_once_provisioned(grantee_client, approved):
     assert shown["id"] == str(grant.pk)
     assert shown["state"] == "active"
     assert grantee_client.get(shown["url"]).status_code == 200
+
+
+def test_steward_revokes_grants_in_the_admin_with_a_reason(client, steward, grant, api_client):
+    from django.contrib.auth.models import Group
+
+    steward.is_staff = True
+    steward.save()
+    steward.groups.add(Group.objects.get(name="Stewards"))
+    client.force_login(steward)
+    changelist = "/admin/access/grant/"
+    assert str(grant.pk) in client.get(changelist).content.decode()
+    asked = client.post(changelist, {"action": "revoke_selected", "_selected_action": [grant.pk]})
+    assert b"Revoke grants" in asked.content  # the reason is asked first
+    done = client.post(
+        changelist,
+        {"action": "revoke_selected", "_selected_action": [grant.pk], "apply": "1",
+         "reason": "Consent withdrawn."},
+        follow=True,
+    )  # fmt: skip
+    assert b"Revoked 1 grant" in done.content
+    grant.refresh_from_db()
+    assert grant.state == GrantState.REVOKED
+    assert grant.access_request.events.last().comment == "Consent withdrawn."
