@@ -3,6 +3,7 @@
 from .audit import audit_event_append, audit_log_verify
 from .requests import (
     NotAllowedError,
+    StateConflictError,
     access_request_approve,
     access_request_create,
     access_request_reject,
@@ -27,6 +28,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "InvalidCredentials",
     "NotAllowedError",
+    "StateConflictError",
     "access_request_approve",
     "access_request_create",
     "access_request_reject",

@@ -315,3 +315,37 @@ def test_steward_revokes_grants_in_the_admin_with_a_reason(client, steward, gran
     grant.refresh_from_db()
     assert grant.state == GrantState.REVOKED
     assert grant.access_request.events.last().comment == "Consent withdrawn."
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_fifty_concurrent_approvals_of_one_request_make_one_grant(researcher, steward, publisher):
+    dataset = DatasetFactory(publisher=publisher, access_rights=AccessRights.RESTRICTED)
+    request = services.access_request_create(
+        requester=researcher, dataset=dataset, purpose=PURPOSE, accept_licence=True
+    )
+    barrier = threading.Barrier(50)
+    outcomes: list[str] = []
+
+    def approve() -> None:
+        try:
+            barrier.wait()
+            services.access_request_approve(user=steward, request=request)
+            services.grant_provision(access_request_id=request.pk)
+            outcomes.append("approved")
+        except services.StateConflictError:
+            outcomes.append("conflict")
+        except BaseException as exc:  # reported below
+            outcomes.append(repr(exc))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(set(outcomes)) == ["approved", "conflict"], outcomes
+    assert outcomes.count("approved") == 1
+    assert request.events.filter(action="approved").count() == 1
+    assert Grant.objects.filter(access_request=request).count() == 1
