@@ -15,3 +15,32 @@ def postgresql_only(create_sql: str, drop_sql: str) -> migrations.RunPython:
         return run
 
     return migrations.RunPython(runner(create_sql), runner(drop_sql))
+
+
+def add_group_permissions(
+    apps, schema_editor, *, app_label: str, groups: dict[str, list[str]]
+) -> None:
+    """Give auth groups (created if missing) permissions of one app, by codename.
+
+    Permissions are normally created by post_migrate, after every migration has run; a data
+    migration that assigns them creates those of its app first (the standard pattern).
+    """
+    from django.contrib.auth.management import create_permissions
+
+    using = schema_editor.connection.alias
+    app_config = apps.get_app_config(app_label)
+    app_config.models_module = True
+    create_permissions(app_config, apps=apps, verbosity=0, using=using)
+    app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for name, codenames in groups.items():
+        group, _ = Group.objects.using(using).get_or_create(name=name)
+        permissions = Permission.objects.using(using).filter(
+            content_type__app_label=app_label, codename__in=codenames
+        )
+        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"Permissions not found: {', '.join(sorted(missing))}")
+        group.permissions.add(*permissions)

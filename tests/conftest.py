@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import shutil
-from urllib.parse import urlparse
+import uuid
 
 import pytest
 from django.conf import settings
@@ -50,25 +50,15 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _redis_database_per_xdist_process(request):
-    """A worker started by one xdist process must not consume another process's tasks."""
-    worker_id = getattr(request.config, "workerinput", {}).get("workerid", "master")
-    if worker_id == "master" or not settings.USING_REDIS:
-        yield
-        return
-    from kombu import pools
-
+def _own_task_queue():
+    """Workers started by this test process consume only its tasks: not those of another xdist
+    process, nor of another test run using the same Redis at the same time."""
     from workers.celery import app as celery_app
 
-    parsed = urlparse(settings.REDIS_URL)
-    database = 14 - int(worker_id.removeprefix("gw")) % 8
-    url = parsed._replace(path=f"/{database}").geturl()
-    settings.REDIS_URL = settings.CELERY_BROKER_URL = url
-    celery_app.conf.broker_url = url
-    pools.reset()
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
-    yield
+    queue = f"passerelle-test-{uuid.uuid4().hex[:12]}"
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    celery_app.conf.task_default_queue = queue
+    yield queue
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,9 @@ sees is not a permission but access_requests_visible_to(); these permissions onl
 screens. Events are read-only for everybody: nobody gets add, change or delete on them.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from catalogue.migration_operations import add_group_permissions
 
 GROUPS = {
     "Researchers": {
@@ -19,28 +20,15 @@ GROUPS = {
     },
 }
 
+# Group -> permission codenames ("view_dataset", ...).
+CODENAMES = {
+    group: [f"{action}_{model}" for model, actions in grants.items() for action in actions]
+    for group, grants in GROUPS.items()
+}
+
 
 def grant_permissions(apps, schema_editor):
-    using = schema_editor.connection.alias
-    # Permissions are normally created by post_migrate, after every migration has run; make sure
-    # those of the access app exist now (the pattern of catalogue 0004).
-    app_config = apps.get_app_config("access")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0, using=using)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in GROUPS.items():
-        group, _ = Group.objects.using(using).get_or_create(name=name)
-        codenames = [f"{action}_{model}" for model, actions in grants.items() for action in actions]
-        permissions = Permission.objects.using(using).filter(
-            content_type__app_label="access", codename__in=codenames
-        )
-        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
-        if missing:
-            raise RuntimeError(f"Permissions not found: {', '.join(sorted(missing))}")
-        group.permissions.add(*permissions)
+    add_group_permissions(apps, schema_editor, app_label="access", groups=CODENAMES)
 
 
 class Migration(migrations.Migration):

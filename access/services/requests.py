@@ -370,6 +370,29 @@ def _required_text(value: str, field: str, what: str) -> str:
     return value
 
 
+def _move(
+    request: AccessRequest,
+    *,
+    actor: AbstractBaseUser | None,
+    allowed_from: tuple[str, ...],
+    to_state: str,
+    action: str,
+    comment: str = "",
+    **fields: Any,
+) -> AccessRequest:
+    """The shape of every transition of a locked request: check the state (409 naming it
+    otherwise), change it and the given fields, and record the event."""
+    if request.state not in allowed_from:
+        raise _state_conflict(request, action)
+    previous = request.state
+    request.state = to_state
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.save()
+    _record(request, actor=actor, action=action, from_state=previous, comment=comment)
+    return request
+
+
 @transaction.atomic
 def access_request_reject(
     *, user: AbstractBaseUser, request: AccessRequest, reason: str
@@ -377,16 +400,17 @@ def access_request_reject(
     reason = _required_text(reason, "reason", "A reason for the rejection")
     request = _lock(request)
     _ensure_steward(user, request)
-    if request.state != RequestState.SUBMITTED:
-        raise _state_conflict(request, "rejected")
-    previous = request.state
-    request.state = RequestState.REJECTED
-    request.decided_at = timezone.now()
-    request.decided_by = user
-    request.decision_reason = reason
-    request.save()
-    _record(request, actor=user, action="rejected", from_state=previous, comment=reason)
-    return request
+    return _move(
+        request,
+        actor=user,
+        allowed_from=(RequestState.SUBMITTED,),
+        to_state=RequestState.REJECTED,
+        action="rejected",
+        comment=reason,
+        decided_at=timezone.now(),
+        decided_by=user,
+        decision_reason=reason,
+    )
 
 
 @transaction.atomic
@@ -396,14 +420,15 @@ def access_request_return(
     comment = _required_text(comment, "comment", "A comment saying what to change")
     request = _lock(request)
     _ensure_steward(user, request)
-    if request.state != RequestState.SUBMITTED:
-        raise _state_conflict(request, "returned")
-    previous = request.state
-    request.state = RequestState.RETURNED
-    request.decision_reason = comment
-    request.save()
-    _record(request, actor=user, action="returned", from_state=previous, comment=comment)
-    return request
+    return _move(
+        request,
+        actor=user,
+        allowed_from=(RequestState.SUBMITTED,),
+        to_state=RequestState.RETURNED,
+        action="returned",
+        comment=comment,
+        decision_reason=comment,
+    )
 
 
 @transaction.atomic
@@ -412,13 +437,14 @@ def access_request_withdraw(
 ) -> AccessRequest:
     request = _lock(request)
     _ensure_requester(user, request)
-    if request.state not in (RequestState.DRAFT, RequestState.SUBMITTED, RequestState.RETURNED):
-        raise _state_conflict(request, "withdrawn")
-    previous = request.state
-    request.state = RequestState.WITHDRAWN
-    request.save()
-    _record(request, actor=user, action="withdrawn", from_state=previous, comment=comment.strip())
-    return request
+    return _move(
+        request,
+        actor=user,
+        allowed_from=(RequestState.DRAFT, RequestState.SUBMITTED, RequestState.RETURNED),
+        to_state=RequestState.WITHDRAWN,
+        action="withdrawn",
+        comment=comment.strip(),
+    )
 
 
 @transaction.atomic
@@ -428,15 +454,17 @@ def access_request_revoke(
     reason = _required_text(reason, "reason", "A reason for the revocation")
     request = _lock(request)
     _ensure_steward(user, request)
-    if request.state != RequestState.APPROVED:
-        raise _state_conflict(request, "revoked")
-    previous = request.state
-    request.state = RequestState.REVOKED
-    request.save()
-    # The grant stops in the same transaction: every link fails from the commit on.
-    _close_grant(request, state=GrantState.REVOKED, now=timezone.now())
-    _record(request, actor=user, action="revoked", from_state=previous, comment=reason)
-    return request
+    if request.state == RequestState.APPROVED:
+        # The grant stops in the same transaction: every link fails from the commit on.
+        _close_grant(request, state=GrantState.REVOKED, now=timezone.now())
+    return _move(
+        request,
+        actor=user,
+        allowed_from=(RequestState.APPROVED,),
+        to_state=RequestState.REVOKED,
+        action="revoked",
+        comment=reason,
+    )
 
 
 def _close_grant(request: AccessRequest, *, state: str, now: datetime) -> None:
@@ -460,9 +488,13 @@ def access_requests_expire_due(*, now: datetime | None = None) -> int:
             request = _lock(pk)
             if request.state != RequestState.APPROVED or request.valid_until > now:
                 continue
-            request.state = RequestState.EXPIRED
-            request.save()
             _close_grant(request, state=GrantState.EXPIRED, now=now)
-            _record(request, actor=None, action="expired", from_state=RequestState.APPROVED)
+            _move(
+                request,
+                actor=None,
+                allowed_from=(RequestState.APPROVED,),
+                to_state=RequestState.EXPIRED,
+                action="expired",
+            )
             expired += 1
     return expired

@@ -4,8 +4,9 @@ Which publishers a steward may act for is not a permission but the Publisher.ste
 checked by the services; these groups only open the admin screens.
 """
 
-from django.contrib.auth.management import create_permissions
 from django.db import migrations
+
+from catalogue.migration_operations import add_group_permissions
 
 READ_ONLY = ["publisher", "licence", "licenceversion", "dataspace", "theme"]
 GROUPS = {
@@ -17,28 +18,15 @@ GROUPS = {
     "Researchers": {model: ["view"] for model in ["dataset", "distribution", *READ_ONLY]},
 }
 
+# Group -> permission codenames ("view_dataset", ...).
+CODENAMES = {
+    group: [f"{action}_{model}" for model, actions in grants.items() for action in actions]
+    for group, grants in GROUPS.items()
+}
+
 
 def create_groups(apps, schema_editor):
-    using = schema_editor.connection.alias
-    # Permissions are normally created by post_migrate, after every migration has run; make sure
-    # those of the catalogue exist now (the standard pattern for migrations that assign them).
-    app_config = apps.get_app_config("catalogue")
-    app_config.models_module = True
-    create_permissions(app_config, apps=apps, verbosity=0, using=using)
-    app_config.models_module = None
-
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
-    for name, grants in GROUPS.items():
-        group, _ = Group.objects.using(using).get_or_create(name=name)
-        codenames = [f"{action}_{model}" for model, actions in grants.items() for action in actions]
-        permissions = Permission.objects.using(using).filter(
-            content_type__app_label="catalogue", codename__in=codenames
-        )
-        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
-        if missing:
-            raise RuntimeError(f"Permissions not found: {', '.join(sorted(missing))}")
-        group.permissions.add(*permissions)
+    add_group_permissions(apps, schema_editor, app_label="catalogue", groups=CODENAMES)
 
 
 class Migration(migrations.Migration):

@@ -68,6 +68,7 @@ def test_a_worker_killed_mid_provisioning_loses_no_approval(steward, publisher):
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
         "REDIS_URL": settings.REDIS_URL,
         "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_TASK_DEFAULT_QUEUE": settings.CELERY_TASK_DEFAULT_QUEUE,
         "PASSERELLE_VAR_DIR": str(ROOT / "var" / "test-worker"),
     }
     command = [
@@ -75,7 +76,6 @@ def test_a_worker_killed_mid_provisioning_loses_no_approval(steward, publisher):
         "--concurrency=2", "--loglevel=WARNING", "--without-gossip", "--without-mingle",
     ]  # fmt: skip
 
-    celery_app.control.purge()
     requests = approved_requests(steward, publisher, 40)  # 40 provisioning tasks enqueued
     # As if approved a minute ago, so that the sweep will consider them.
     AccessRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
