@@ -81,6 +81,9 @@ def signing_key_current() -> SigningKey:
 
 
 def jwks() -> dict:
+    """The published public keys; the first key is made here if none exists yet, so that a
+    partner who fetches the set before the first grant still finds the key that will sign it."""
+    signing_key_current()
     keys = SigningKey.objects.filter(retired_at__isnull=True).order_by("-created", "-id")
     return {"keys": [key.public_jwk for key in keys]}
 

@@ -354,3 +354,10 @@ def test_fifty_concurrent_approvals_of_one_request_make_one_grant(researcher, st
     assert outcomes.count("approved") == 1
     assert request.events.filter(action="approved").count() == 1
     assert Grant.objects.filter(access_request=request).count() == 1
+
+
+def test_jwks_is_never_empty_and_holds_no_private_part(api_client):
+    keys = api_client.get("/.well-known/jwks.json").json()["keys"]
+    assert len(keys) == 1
+    assert {"kty", "crv", "x", "kid", "alg", "use"} == set(keys[0])
+    assert api_client.get("/.well-known/jwks.json").json()["keys"] == keys  # stable
