@@ -218,6 +218,14 @@ def dataset_delete(*, user: AbstractBaseUser, dataset: Dataset) -> None:
     dataset = Dataset.objects.select_for_update().get(pk=dataset.pk)
     ensure_steward(user=user, publisher=dataset.publisher)
     stored = [d.file.name for d in dataset.distributions.all() if d.file]
+    if dataset.access_requests.exists():
+        # Requests, grants and their audit trail must stay provable: such a dataset is kept
+        # (make it NON_PUBLIC, or revoke its grants, instead).
+        raise ConflictError(
+            "This dataset has access requests; it is kept so that their history stays "
+            "complete. Change its access rights instead of deleting it.",
+            extra={"access_requests": dataset.access_requests.count()},
+        )
     dataset.delete()
     # Files go only once the rows are gone for good.
     transaction.on_commit(lambda: _delete_stored_files(stored))

@@ -558,3 +558,13 @@ def test_list_queries_do_not_grow_with_the_page(
     add(28)
     many = measure(30)
     assert few == many, (few, many)
+
+
+def test_a_dataset_with_access_requests_cannot_be_deleted(
+    researcher_client, steward_client, restricted
+):
+    create(researcher_client, restricted)
+    response = steward_client.delete(f"/api/v1/datasets/{restricted.pk}/")
+    assert response.status_code == 409
+    assert error(response)["access_requests"] == 1
+    assert steward_client.get(f"/api/v1/datasets/{restricted.pk}/").status_code == 200

@@ -173,6 +173,11 @@ def test_verify_audit_log_detects_a_changed_and_a_removed_event(researcher, stew
     second = AccessEvent.objects.order_by("position")[1]
     table = AccessEvent._meta.db_table
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # What an intruder with the table owner's rights would do first (after the test
+            # transaction's deferred foreign-key checks, which ALTER TABLE cannot overtake).
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER access_event_append_only")
         cursor.execute(f"UPDATE {table} SET comment = %s WHERE id = %s", ["forged", second.pk])
     with pytest.raises(CommandError, match=f"#{second.position}"):
         call_command("verify_audit_log")
@@ -184,3 +189,20 @@ def test_verify_audit_log_detects_a_changed_and_a_removed_event(researcher, stew
         cursor.execute(f"DELETE FROM {table} WHERE id = %s", [newest.pk])
     with pytest.raises(CommandError, match="removed"):
         call_command("verify_audit_log")
+
+
+@pytest.mark.postgres
+def test_the_database_refuses_to_change_or_delete_an_event(researcher, restricted):
+    from django.db import DatabaseError, transaction
+
+    create(researcher, restricted)
+    table = AccessEvent._meta.db_table
+    for statement in (f"UPDATE {table} SET comment = 'forged'", f"DELETE FROM {table}"):
+        with (
+            pytest.raises(DatabaseError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as cursor,
+        ):
+            cursor.execute(statement)
+    assert AccessEvent.objects.filter(comment="forged").count() == 0
+    assert AccessEvent.objects.count() == 2
