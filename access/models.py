@@ -259,8 +259,12 @@ class GrantDownload(models.Model):
     """One download through a grant's link: who, which file, how many bytes, from where."""
 
     grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="downloads")
+    # A steward may still remove a file that was downloaded; the record of the download stays.
     distribution = models.ForeignKey(
-        "catalogue.Distribution", on_delete=models.PROTECT, related_name="downloads"
+        "catalogue.Distribution",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="downloads",
     )
     started_at = models.DateTimeField(auto_now_add=True)
     bytes_requested = models.BigIntegerField()

@@ -361,3 +361,18 @@ def test_jwks_is_never_empty_and_holds_no_private_part(api_client):
     assert len(keys) == 1
     assert {"kty", "crv", "x", "kid", "alg", "use"} == set(keys[0])
     assert api_client.get("/.well-known/jwks.json").json()["keys"] == keys  # stable
+
+
+def test_a_downloaded_file_can_still_be_removed_and_the_download_record_stays(
+    grantee_client, grant, api_client, steward
+):
+    from catalogue.services import distribution_delete
+
+    link = _link(grantee_client, grant)
+    b"".join(api_client.get(link).streaming_content)
+    distribution = grant.dataset.distributions.get()
+    distribution_delete(user=steward, distribution=distribution)
+    record = GrantDownload.objects.get()
+    assert record.distribution is None
+    assert record.bytes_requested == len(CONTENT)
+    assert api_client.get(link).status_code == 403  # the link opened that file only
