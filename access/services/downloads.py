@@ -89,7 +89,9 @@ def download_authorise(
     except ValueError:
         raise forbidden from None
     expected = _mac(str(grant_id), str(distribution_id), expires_at)
-    if not signature or not hmac.compare_digest(expected, signature):
+    # Bytes, not str: compare_digest refuses non-ASCII strings, and a forged link may carry any.
+    given = (signature or "").encode("utf-8", "replace")
+    if not given or not hmac.compare_digest(expected.encode(), given):
         raise forbidden
     if expires_at < time.time():
         raise LinkGoneError("This download link has expired; ask for a new one on the grant.")

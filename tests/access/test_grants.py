@@ -166,6 +166,9 @@ def test_tampered_foreign_revoked_and_expired_links(grantee_client, grant, api_c
     link = _link(grantee_client, grant)
     forged = link.replace("signature=", "signature=x")
     assert api_client.get(forged).status_code == 403
+    non_ascii = link.split("signature=")[0] + "signature=%C3%A9%F0%9E%85%B7"
+    assert api_client.get(non_ascii).status_code == 403
+    assert api_client.get(link.split("?")[0] + "?expires=-52&signature=").status_code == 403
     other = DistributionFactory(dataset=grant.dataset)
     other.file.save("other.csv", ContentFile(b"x"))
     grant.distributions.add(grant.dataset.distributions.exclude(pk=other.pk).first())
