@@ -13,15 +13,9 @@ from rest_framework.exceptions import ValidationError
 from access.models import AccessRequest, RequestState
 from access.selectors import REQUEST_ORDERINGS
 from catalogue.models import Dataset, Publisher
+from config.api_params import choice_error_messages
 
 DEFAULT_ORDERING = "-created"
-
-
-def _choice_messages(label: str) -> dict[str, str]:
-    return {
-        "invalid_choice": f"Unknown {label} '%(value)s'.",
-        "invalid_pk_value": f"Unknown {label} '%(pk)s'.",
-    }
 
 
 def request_ordering(key: str | None) -> list[OrderBy]:
@@ -42,7 +36,7 @@ class AccessRequestFilterSet(django_filters.FilterSet):
         choices=RequestState.choices,
         distinct=False,
         help_text="Request state; repeat for several.",
-        error_messages=_choice_messages("state"),
+        error_messages=choice_error_messages("state"),
     )
     dataset = django_filters.CharFilter(method="filter_dataset", help_text="Dataset UUID or slug.")
     publisher = django_filters.ModelMultipleChoiceFilter(
@@ -50,7 +44,7 @@ class AccessRequestFilterSet(django_filters.FilterSet):
         to_field_name="slug",
         method="filter_publisher",
         help_text="Publisher slug; repeat for several.",
-        error_messages=_choice_messages("publisher"),
+        error_messages=choice_error_messages("publisher"),
     )
     mine = django_filters.ChoiceFilter(
         choices=[("true", "true"), ("false", "false")],
@@ -63,7 +57,7 @@ class AccessRequestFilterSet(django_filters.FilterSet):
         method="filter_noop",
         help_text=f"{', '.join(REQUEST_ORDERINGS)} (default {DEFAULT_ORDERING}). Requests "
         "without a deadline (drafts) come last.",
-        error_messages=_choice_messages("ordering"),
+        error_messages=choice_error_messages("ordering"),
     )
 
     class Meta:

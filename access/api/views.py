@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from access import selectors, services
 from access.models import AccessRequest, ApiToken
 from catalogue.api.pagination import BoundedPageNumberPagination
-from catalogue.api.views import _reject_unknown_params
+from config.api_params import reject_unknown_params
 
 from .filters import AccessRequestFilterSet, request_ordering
 from .serializers import (
@@ -130,7 +130,7 @@ class AccessRequestViewSet(viewsets.ViewSet):
         responses=AccessRequestOutputSerializer(many=True),
     )
     def list(self, request: Request) -> Response:
-        _reject_unknown_params(request, LIST_PARAMS)
+        reject_unknown_params(request, LIST_PARAMS)
         filterset = AccessRequestFilterSet(
             request.query_params,
             queryset=selectors.access_requests_visible_to(user=request.user),
@@ -197,7 +197,7 @@ class AccessRequestViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["get"])
     def events(self, request: Request, id: str) -> Response:
         """The request's audit events, oldest first."""
-        _reject_unknown_params(request, {"page", "page_size"})
+        reject_unknown_params(request, {"page", "page_size"})
         access_request = self._get(request, id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(

@@ -20,15 +20,9 @@ from catalogue.models import (
 )
 from catalogue.search import search_filter
 from catalogue.selectors import ORDERINGS
+from config.api_params import choice_error_messages
 
 KNOWN_FORMATS = ", ".join(FORMAT_MEDIA_TYPES)
-
-
-def _choice_messages(label: str) -> dict[str, str]:
-    return {
-        "invalid_choice": f"Unknown {label} '%(value)s'.",
-        "invalid_pk_value": f"Unknown {label} '%(pk)s'.",
-    }
 
 
 class DatasetFilterSet(django_filters.FilterSet):
@@ -42,7 +36,7 @@ class DatasetFilterSet(django_filters.FilterSet):
         queryset=DataSpace.objects.all(),
         to_field_name="slug",
         help_text="Data space slug; repeat for several.",
-        error_messages=_choice_messages("data space"),
+        error_messages=choice_error_messages("data space"),
     )
     publisher = django_filters.ModelMultipleChoiceFilter(
         field_name="publisher",
@@ -50,7 +44,7 @@ class DatasetFilterSet(django_filters.FilterSet):
         queryset=Publisher.objects.all(),
         to_field_name="slug",
         help_text="Publisher slug; repeat for several.",
-        error_messages=_choice_messages("publisher"),
+        error_messages=choice_error_messages("publisher"),
     )
     licence = django_filters.ModelMultipleChoiceFilter(
         field_name="licence",
@@ -58,17 +52,17 @@ class DatasetFilterSet(django_filters.FilterSet):
         queryset=Licence.objects.all(),
         to_field_name="identifier",
         help_text="Licence identifier (SPDX); repeat for several.",
-        error_messages=_choice_messages("licence"),
+        error_messages=choice_error_messages("licence"),
     )
     access_rights = django_filters.MultipleChoiceFilter(
-        choices=AccessRights.choices, error_messages=_choice_messages("access rights value")
+        choices=AccessRights.choices, error_messages=choice_error_messages("access rights value")
     )
     theme = django_filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),
         to_field_name="code",
         method="filter_theme",
         help_text="EU data-theme code (AGRI, HEAL...); repeat for several.",
-        error_messages=_choice_messages("theme"),
+        error_messages=choice_error_messages("theme"),
     )
     keyword = django_filters.CharFilter(method="filter_keyword", help_text="Exact keyword.")
     format = django_filters.CharFilter(
@@ -82,7 +76,7 @@ class DatasetFilterSet(django_filters.FilterSet):
         choices=[(key, key) for key in ORDERINGS],
         method="filter_noop",
         help_text="relevance (default with q), -modified (default), modified, title, -title.",
-        error_messages=_choice_messages("ordering"),
+        error_messages=choice_error_messages("ordering"),
     )
 
     class Meta:

@@ -25,26 +25,27 @@ class BoundedPageNumberPagination(PageNumberPagination):
             )
         return size
 
-    def paginate_queryset(self, queryset, request, view=None):
+    def get_page_number(self, request, paginator=None) -> int:
         raw_page = request.query_params.get(self.page_query_param, "1")
         if not raw_page.isdigit() or int(raw_page) < 1:
             raise ValidationError({"page": ["Must be a whole number of at least 1."]})
+        return int(raw_page)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        page_number = self.get_page_number(request)
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound:
             # DRF says only "Invalid page."; say which pages exist.
             last = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
-            raise NotFound(f"Page {raw_page} is past the last page ({last}).") from None
+            raise NotFound(f"Page {page_number} is past the last page ({last}).") from None
 
 
 class SearchPagination(BoundedPageNumberPagination):
     """Page links for a search whose total comes with its facets, not from a COUNT query."""
 
     def page_window(self, request) -> tuple[int, int]:
-        raw_page = request.query_params.get(self.page_query_param, "1")
-        if not raw_page.isdigit() or int(raw_page) < 1:
-            raise ValidationError({"page": ["Must be a whole number of at least 1."]})
-        return int(raw_page), self.get_page_size(request)
+        return self.get_page_number(request), self.get_page_size(request)
 
     def check_page_exists(self, page: int, size: int, total: int) -> None:
         last = max(1, -(-total // size))

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from catalogue import selectors, services
 from catalogue.models import AccessRights, Dataset
+from config.api_params import reject_unknown_params
 from config.errors import NotFoundError
 
 from .filters import DatasetFilterSet
@@ -32,17 +33,6 @@ from .serializers import (
 )
 
 LIST_PARAMS = set(DatasetFilterSet.base_filters) | {"page", "page_size"}
-
-
-def _reject_unknown_params(request: Request, allowed: set[str]) -> None:
-    unknown = sorted(set(request.query_params) - allowed)
-    if unknown:
-        raise ValidationError(
-            {
-                name: [f"Unknown parameter. Allowed: {', '.join(sorted(allowed))}."]
-                for name in unknown
-            }
-        )
 
 
 ID_OR_SLUG = OpenApiParameter(
@@ -75,7 +65,7 @@ class DatasetViewSet(viewsets.ViewSet):
         responses=DatasetSearchOutputSerializer,
     )
     def list(self, request: Request) -> Response:
-        _reject_unknown_params(request, LIST_PARAMS)
+        reject_unknown_params(request, LIST_PARAMS)
         pagination = SearchPagination()
         page, size = pagination.page_window(request)
         filterset = DatasetFilterSet(request.query_params, queryset=Dataset.objects.all())
@@ -247,7 +237,7 @@ class PublisherListView(APIView):
 
 
 def _paginated(request: Request, queryset, serializer_class, view) -> Response:
-    _reject_unknown_params(request, {"page", "page_size"})
+    reject_unknown_params(request, {"page", "page_size"})
     paginator = BoundedPageNumberPagination()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)
