@@ -27,11 +27,13 @@ run: $(VENV)/.installed-run
 ## make test: the whole suite. PostgreSQL and Redis are used when they answer; REQUIRE_SERVICES=1
 ## makes their absence an error instead of a skip.
 test: $(VENV)/.installed-dev
+	$(VENV)/bin/lint-imports
 	$(PY) -m pytest -n auto --dist loadfile
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff format .

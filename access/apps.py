@@ -5,6 +5,3 @@ class AccessConfig(AppConfig):
     name = "access"
     verbose_name = "Access"
     default_auto_field = "django.db.models.BigAutoField"
-
-    def ready(self) -> None:
-        from . import schema  # noqa: F401 - registers the OpenAPI extension

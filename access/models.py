@@ -1,4 +1,4 @@
-"""Personal API tokens, access requests and their tamper-evident audit trail."""
+"""Access requests, their tamper-evident audit trail, notifications and grants."""
 
 from __future__ import annotations
 
@@ -8,28 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-
-class ApiToken(models.Model):
-    """A personal API token. Only a SHA-256 of the secret is stored: a database leak leaks none."""
-
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    name = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=12, help_text="First characters, to recognise a token.")
-    key_hash = models.CharField(max_length=64, unique=True)
-    created = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField()
-    last_used_at = models.DateTimeField(null=True, blank=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created"]
-        verbose_name = "API token"
-
-    def __str__(self) -> str:
-        return f"{self.prefix}… ({self.user})"
+from .events import AuditAction
 
 
 class RequestState(models.TextChoices):
@@ -152,7 +131,7 @@ class AccessEvent(models.Model):
         related_name="access_events",
         help_text="Empty for actions of the system (automatic approval, expiry).",
     )
-    action = models.CharField(max_length=32)
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)
     comment = models.TextField(blank=True)
@@ -253,45 +232,3 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.pk} ({self.state})"
-
-
-class GrantDownload(models.Model):
-    """One download through a grant's link: who, which file, how many bytes, from where."""
-
-    grant = models.ForeignKey(Grant, on_delete=models.PROTECT, related_name="downloads")
-    # A steward may still remove a file that was downloaded; the record of the download stays.
-    distribution = models.ForeignKey(
-        "catalogue.Distribution",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="downloads",
-    )
-    started_at = models.DateTimeField(auto_now_add=True)
-    bytes_requested = models.BigIntegerField()
-    range_start = models.BigIntegerField(default=0)
-    client_address = models.GenericIPAddressField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-started_at"]
-
-    def __str__(self) -> str:
-        return f"{self.grant_id} {self.distribution_id} {self.bytes_requested} B"
-
-
-class SigningKey(models.Model):
-    """An Ed25519 key that signs grant tokens. The private key is stored encrypted with a key
-    derived from SECRET_KEY and never leaves the server; the public key is published in the JWKS
-    until the key is retired, so tokens signed before a rotation keep verifying."""
-
-    kid = models.CharField(max_length=64, unique=True)
-    algorithm = models.CharField(max_length=16, default="EdDSA")
-    private_key_encrypted = models.BinaryField(editable=False)
-    public_jwk = models.JSONField()
-    created = models.DateTimeField(auto_now_add=True)
-    retired_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created"]
-
-    def __str__(self) -> str:
-        return f"{self.kid} ({'retired' if self.retired_at else 'published'})"

@@ -7,8 +7,9 @@ import uuid
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 
+from catalogue.models import Dataset
 from catalogue.selectors import publishers_stewarded_by
-from config.errors import NotFoundError
+from core.errors import NotFoundError
 
 from .models import AccessEvent, AccessRequest, Grant, RequestState
 
@@ -79,3 +80,7 @@ def grant_get(*, user: AbstractBaseUser, grant_id: str | uuid.UUID) -> Grant:
     if grant is None:
         raise NotFoundError(f"No grant {grant_id} that you can see.")
     return grant
+
+
+def is_steward_for(*, user: AbstractBaseUser, dataset: Dataset) -> bool:
+    return publishers_stewarded_by(user=user).filter(pk=dataset.publisher_id).exists()

@@ -15,95 +15,32 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
-from config.errors import ApplicationError
+from core.admin import (
+    HTTPS_URLS,
+    CommaSeparatedField,
+    HttpsUrlsAdmin,
+    ServiceWritesAdmin,
+    add_service_errors,
+    https_url_formfield,
+)
+from core.errors import ApplicationError
 
 from . import selectors, services
 from .formats import FORMAT_CHOICES
 from .models import Dataset, DataSpace, Distribution, Licence, LicenceVersion, Publisher, Theme
 
 DATASET_DATA_FIELDS = [f.name for f in dataclass_fields(services.DatasetData)]
-# URLs typed without a scheme are taken as https (Django 6's default, chosen now).
-HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
-
-
-def https_url_formfield(db_field: models.Field, **kwargs: Any) -> forms.Field | None:
-    """The ModelForms' formfield_callback; in the admin, formfield_overrides does the same."""
-    return db_field.formfield(**HTTPS_URLS.get(type(db_field), {}), **kwargs)
-
-
-def add_service_errors(form: forms.BaseForm, exc: ApplicationError) -> None:
-    """Show a service's refusal on the form: on the fields it names, else above the form."""
-    on_fields = {name: msgs for name, msgs in exc.fields.items() if name in form.fields}
-    for name, msgs in on_fields.items():
-        form.add_error(name, msgs)
-    if not on_fields:
-        form.add_error(None, exc.message)
-
-
-class _ShowRefusal:
-    """Mixed into the admin form on the second pass after a refusal (see ServiceWritesAdmin)."""
-
-    refusal: ApplicationError
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
-        add_service_errors(self, self.refusal)
-        return cleaned
-
-
-class CatalogueAdmin(admin.ModelAdmin):
-    formfield_overrides = HTTPS_URLS
-
-
-class ServiceWritesAdmin(CatalogueAdmin):
-    """A model admin whose saves call services.
-
-    Services run inside the admin's transaction. When one refuses, the exception rolls the whole
-    save back (dataset, files and log entry alike) and the form is built again from the same
-    POST with the refusal as its errors, so the user keeps what they typed.
-    """
-
-    def changeform_view(
-        self, request: HttpRequest, object_id=None, form_url="", extra_context=None
-    ) -> HttpResponse:
-        request._stored_files = []
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except Exception as exc:
-            # The rows were rolled back; files stored on the way were not.
-            for stored in request._stored_files:
-                stored.delete(save=False)
-            if not isinstance(exc, ApplicationError):
-                raise
-            request._service_refusal = exc
-        return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def get_form(self, request: HttpRequest, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_service_refusal", None)
-        if refusal is None:
-            return form
-        return type(form.__name__, (_ShowRefusal, form), {"refusal": refusal})
-
-    def delete_view(self, request: HttpRequest, object_id, extra_context=None) -> HttpResponse:
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ApplicationError as exc:
-            self.message_user(request, exc.message, messages.ERROR)
-            return HttpResponseRedirect(request.path)
 
 
 # --- reference data -------------------------------------------------------------------------
 
 
-class ReferenceDataAdmin(CatalogueAdmin):
+class ReferenceDataAdmin(HttpsUrlsAdmin):
     """Loaded by migrations and referred to by code: editable labels, fixed keys, no deletion."""
 
     key_field = ""
@@ -133,7 +70,7 @@ class ThemeAdmin(ReferenceDataAdmin):
 
 
 @admin.register(Publisher)
-class PublisherAdmin(CatalogueAdmin):
+class PublisherAdmin(HttpsUrlsAdmin):
     list_display = ["name", "slug", "country", "homepage"]
     list_filter = ["country"]
     search_fields = ["name", "slug", "email"]
@@ -212,16 +149,6 @@ class LicenceAdmin(ServiceWritesAdmin):
 
 
 # --- datasets and distributions -------------------------------------------------------------
-
-
-class CommaSeparatedField(forms.CharField):
-    """A short list of strings typed as ``soil, yield, nitrogen``."""
-
-    def prepare_value(self, value: Any) -> Any:
-        return ", ".join(value) if isinstance(value, list | tuple) else value
-
-    def to_python(self, value: Any) -> list[str]:
-        return [part.strip() for part in super().to_python(value).split(",") if part.strip()]
 
 
 def _through_service(function, value: Any, field: str) -> Any:
@@ -392,8 +319,8 @@ def _stewarded(request: HttpRequest) -> QuerySet[Publisher]:
 @admin.register(Dataset)
 class DatasetAdmin(ServiceWritesAdmin):
     """Everyone with the view permission browses every dataset; only the stewards of a dataset's
-    publisher (and superusers) change or delete it. The "Request access" button of the change
-    page is added by the access app's template ``admin/catalogue/dataset/change_form.html``."""
+    publisher (and superusers) change or delete it. The access app extends this page with
+    "Request access" (``access/admin/datasets.py``)."""
 
     form = DatasetForm
     list_display = ["title", "publisher", "data_space", "licence", "access_rights", "modified"]
@@ -450,17 +377,6 @@ class DatasetAdmin(ServiceWritesAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Dataset | None = None) -> bool:
         return super().has_delete_permission(request, obj) and self._stewards(request, obj)
-
-    def get_list_display(self, request: HttpRequest) -> list[str]:
-        list_display = list(super().get_list_display(request))
-        if request.user.has_perm("access.add_accessrequest"):
-            list_display.append("request_access_link")
-        return list_display
-
-    @admin.display(description="Access")
-    def request_access_link(self, dataset: Dataset) -> str:
-        url = reverse("admin:access_accessrequest_new", args=[dataset.pk])
-        return format_html('<a href="{}" class="request-access-link">Request access</a>', url)
 
     def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs):
         if db_field.name == "publisher":

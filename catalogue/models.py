@@ -110,9 +110,12 @@ class Licence(models.Model):
 
     @property
     def current_version(self) -> LicenceVersion | None:
-        # Uses the prefetch cache when the caller prefetched versions.
-        versions = list(self.versions.all())
-        return max(versions, key=lambda v: v.version) if versions else None
+        """The version a researcher accepts now: the highest number. The one place that says
+        so. Uses the prefetched versions when the caller prefetched them."""
+        if "versions" in getattr(self, "_prefetched_objects_cache", {}):
+            versions = list(self.versions.all())
+            return max(versions, key=lambda v: v.version) if versions else None
+        return self.versions.order_by("-version").first()
 
 
 class LicenceVersion(models.Model):

@@ -17,7 +17,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .languages import PG_SEARCH_CONFIGS
 

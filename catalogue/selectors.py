@@ -11,7 +11,8 @@ from django.db import connection
 from django.db.models import Count, Prefetch, QuerySet
 from django.db.models.expressions import RawSQL
 
-from config.errors import NotFoundError
+from core.api import lookups
+from core.errors import NotFoundError
 
 from .formats import FORMAT_CHOICES
 from .models import (
@@ -54,12 +55,10 @@ def dataset_detail_queryset() -> QuerySet[Dataset]:
 
 
 def dataset_get(*, id_or_slug: str, queryset: QuerySet[Dataset] | None = None) -> Dataset:
+    """The dataset named by UUID or slug, from ``queryset`` (what the caller may see or change;
+    by default the whole catalogue with what a detail shows); 404 otherwise."""
     queryset = queryset if queryset is not None else dataset_detail_queryset()
-    try:
-        lookup: dict[str, Any] = {"pk": uuid.UUID(str(id_or_slug))}
-    except ValueError:
-        lookup = {"slug": id_or_slug}
-    dataset = queryset.filter(**lookup).first()
+    dataset = queryset.filter(**lookups.id_or_slug(id_or_slug)).first()
     if dataset is None:
         raise NotFoundError(f"No dataset with the id or slug '{id_or_slug}'.")
     return dataset

@@ -8,10 +8,12 @@ from __future__ import annotations
 from django.core.checks import CheckMessage, Error, Tags, register
 from django.db import DatabaseError
 
+from demo.data import ACCOUNTS, DEMO_EMAIL_DOMAIN
+
 # The demo seeder creates these accounts, always with an e-mail address in this reserved
-# (.invalid) domain; a real account with the same username has a real address.
-DEMO_USERNAMES = frozenset({"admin", "steward", "researcher"})
-DEMO_EMAIL_DOMAIN = "@demo.passerelle.invalid"
+# (.invalid) domain; a real account with the same username has a real address. (The demo app is
+# not installed in production, but its data module says which accounts to look for.)
+DEMO_USERNAMES = frozenset(account.username for account in ACCOUNTS)
 
 
 @register(Tags.security, deploy=True)
@@ -22,7 +24,7 @@ def demo_accounts_absent(app_configs=None, **kwargs) -> list[CheckMessage]:
     try:
         usernames = sorted(
             get_user_model()
-            .objects.filter(username__in=DEMO_USERNAMES, email__iendswith=DEMO_EMAIL_DOMAIN)
+            .objects.filter(username__in=DEMO_USERNAMES, email__iendswith=f"@{DEMO_EMAIL_DOMAIN}")
             .values_list("username", flat=True)
         )
     except DatabaseError:
@@ -34,7 +36,7 @@ def demo_accounts_absent(app_configs=None, **kwargs) -> list[CheckMessage]:
         Error(
             "demo accounts present in production",
             hint=(
-                f"Delete the demo accounts {', '.join(usernames)} (e-mail *{DEMO_EMAIL_DOMAIN}): "
+                f"Delete the demo accounts {', '.join(usernames)} (e-mail *@{DEMO_EMAIL_DOMAIN}): "
                 "their passwords are published with the demo."
             ),
             id="passerelle.E001",

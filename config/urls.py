@@ -1,9 +1,10 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from access.api.grants import jwks_view
 from config import health
+from core.errors import api_not_found
+from delivery.api.views import jwks_view
 
 admin.site.site_header = "Passerelle"
 admin.site.site_title = "Passerelle admin"
@@ -16,10 +17,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
-    path("api/v1/", include(("catalogue.api.urls", "api"), namespace="api")),
+    path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
+    # Anything else under /api/ is a 404 in the API's JSON shape, even with DEBUG on.
+    re_path(r"^api/", api_not_found),
 ]
 
-handler400 = "config.errors.handler400"
-handler403 = "config.errors.handler403"
-handler404 = "config.errors.handler404"
-handler500 = "config.errors.handler500"
+handler400 = "core.errors.handler400"
+handler403 = "core.errors.handler403"
+handler404 = "core.errors.handler404"
+handler500 = "core.errors.handler500"

@@ -7,8 +7,10 @@ import pytest
 from django.conf import settings
 from rest_framework.test import APIClient
 
-from access.services import api_token_create
-from tests.factories import PublisherFactory, UserFactory
+from catalogue.models import AccessRights
+from tests.accounts.factories import UserFactory, admin_user_in, token_client
+from tests.catalogue.factories import DatasetFactory, PublisherFactory, file_distribution
+from workers.celery import app as celery_app
 
 
 def pytest_report_header(config) -> list[str]:
@@ -53,12 +55,40 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
 def _own_task_queue():
     """Workers started by this test process consume only its tasks: not those of another xdist
     process, nor of another test run using the same Redis at the same time."""
-    from workers.celery import app as celery_app
-
     queue = f"passerelle-test-{uuid.uuid4().hex[:12]}"
     settings.CELERY_TASK_DEFAULT_QUEUE = queue
     celery_app.conf.task_default_queue = queue
     yield queue
+
+
+def _reset_celery_connections() -> None:
+    """Forget every cached broker connection (kombu keeps producer pools per connection)."""
+    from kombu import pools
+
+    pools.reset()
+    celery_app._pool = None
+    celery_app.amqp._producer_pool = None
+
+
+@pytest.fixture
+def dead_broker(monkeypatch):
+    """Point the app at a port where nothing listens; restore the real broker afterwards."""
+    _reset_celery_connections()
+    monkeypatch.setitem(celery_app.conf, "broker_url", "redis://127.0.0.1:1/0")
+    monkeypatch.setitem(celery_app.conf, "broker_connection_retry", False)
+    monkeypatch.setitem(celery_app.conf, "broker_connection_max_retries", 0)
+    yield
+    _reset_celery_connections()
+
+
+@pytest.fixture
+def sent_tasks(monkeypatch) -> list[tuple[str, list]]:
+    """Tasks that services send, recorded instead of leaving for a broker (no worker runs)."""
+    sent: list[tuple[str, list]] = []
+    monkeypatch.setattr(
+        celery_app, "send_task", lambda name, args=None, **kwargs: sent.append((name, args))
+    )
+    return sent
 
 
 @pytest.fixture(autouse=True)
@@ -90,6 +120,9 @@ def _clean_distribution_storage():
     shutil.rmtree(settings.DISTRIBUTION_ROOT, ignore_errors=True)
 
 
+# --- people and what they hold -------------------------------------------------------------
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
@@ -109,15 +142,74 @@ def publisher(db, steward):
 
 @pytest.fixture
 def steward_client(steward) -> APIClient:
-    client = APIClient()
-    _, raw = api_token_create(user=steward)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
-    return client
+    return token_client(steward)
 
 
 @pytest.fixture
-def researcher_client(db) -> APIClient:
-    client = APIClient()
-    _, raw = api_token_create(user=UserFactory(username="researcher"))
-    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
-    return client
+def admin_steward(steward, publisher):
+    """The steward of Bauer Agrar, with admin access through the Stewards group."""
+    return admin_user_in(steward, "Stewards")
+
+
+@pytest.fixture
+def researcher(db):
+    return UserFactory(username="researcher")
+
+
+@pytest.fixture
+def researcher_client(researcher) -> APIClient:
+    return token_client(researcher)
+
+
+# --- datasets --------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def restricted(publisher):
+    """A restricted dataset of the steward's publisher (no files)."""
+    return DatasetFactory(
+        title="Soil moisture on Bavarian farms",
+        slug="soil-moisture",
+        publisher=publisher,
+        access_rights=AccessRights.RESTRICTED,
+    )
+
+
+@pytest.fixture
+def restricted_file(restricted):
+    """A file of ``restricted``, with real bytes in the private storage."""
+    return file_distribution(restricted)
+
+
+@pytest.fixture
+def other_dataset(db):
+    """A restricted dataset of another publisher, which the steward does not steward."""
+    return DatasetFactory(
+        title="Rival harvest records",
+        publisher=PublisherFactory(slug="rival-farms", name="Rival Farms"),
+        access_rights=AccessRights.RESTRICTED,
+    )
+
+
+# --- an approved request and its grant --------------------------------------------------------
+
+
+@pytest.fixture
+def approved(researcher, steward, restricted, restricted_file):
+    """The researcher's request for ``restricted`` (with its one file), approved."""
+    from tests.access.factories import approved_request
+
+    return approved_request(researcher, steward, restricted)
+
+
+@pytest.fixture
+def grant(approved):
+    from access import services
+
+    return services.grant_provision(access_request_id=approved.pk)
+
+
+@pytest.fixture
+def grantee_client(api_client, researcher) -> APIClient:
+    api_client.force_authenticate(researcher)
+    return api_client

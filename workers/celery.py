@@ -11,4 +11,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 app = Celery("passerelle")
 app.config_from_object("django.conf:settings", namespace="CELERY")
-app.autodiscover_tasks(["catalogue", "access", "workers"])
+# Each installed app's tasks.py (access, workers...), found from INSTALLED_APPS.
+app.autodiscover_tasks()

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 import django_filters
 from django.db.models import F, QuerySet
 from django.db.models.expressions import OrderBy
@@ -12,8 +10,10 @@ from rest_framework.exceptions import ValidationError
 
 from access.models import AccessRequest, RequestState
 from access.selectors import REQUEST_ORDERINGS
+from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset, Publisher
-from config.api_params import choice_error_messages
+from core.api.params import choice_error_messages
+from core.errors import NotFoundError
 
 DEFAULT_ORDERING = "-created"
 
@@ -70,13 +70,12 @@ class AccessRequestFilterSet(django_filters.FilterSet):
     def filter_dataset(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
         try:
-            lookup = {"pk": uuid.UUID(value)}
-        except ValueError:
-            lookup = {"slug": value}
-        dataset_id = Dataset.objects.filter(**lookup).values_list("pk", flat=True).first()
-        if dataset_id is None:
-            raise ValidationError({"dataset": [f"Unknown dataset '{value}'."]})
-        return queryset.filter(dataset_id=dataset_id)
+            dataset = catalogue_selectors.dataset_get(
+                id_or_slug=value, queryset=Dataset.objects.only("pk")
+            )
+        except NotFoundError:
+            raise ValidationError({"dataset": [f"Unknown dataset '{value}'."]}) from None
+        return queryset.filter(dataset_id=dataset.pk)
 
     def filter_publisher(self, queryset: QuerySet, name: str, value) -> QuerySet:
         if not value:

@@ -6,7 +6,6 @@ of the dataset) belong to the services, which answer in the same error shape.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -15,7 +14,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access.models import AccessRequest, RequestState
+from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset
+from core.errors import NotFoundError
 
 # --- input ----------------------------------------------------------------------------------
 
@@ -72,13 +73,11 @@ class AccessRequestCreateInputSerializer(_EditableFieldsInput):
     def validate_dataset(self, value: str) -> Dataset:
         """An unknown dataset is bad input (400 on the field), not a 404."""
         try:
-            lookup: dict[str, Any] = {"pk": uuid.UUID(value)}
-        except ValueError:
-            lookup = {"slug": value}
-        dataset = Dataset.objects.filter(**lookup).first()
-        if dataset is None:
-            raise serializers.ValidationError(f"Unknown dataset '{value}'.")
-        return dataset
+            return catalogue_selectors.dataset_get(
+                id_or_slug=value, queryset=Dataset.objects.select_related("publisher", "licence")
+            )
+        except NotFoundError:
+            raise serializers.ValidationError(f"Unknown dataset '{value}'.") from None
 
 
 class AccessRequestUpdateInputSerializer(_EditableFieldsInput):

@@ -5,21 +5,18 @@ from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
-    inline_serializer,
 )
-from rest_framework import serializers, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
-from rest_framework.views import APIView
 
 from access import selectors, services
-from access.models import AccessRequest, ApiToken
-from catalogue.api.pagination import BoundedPageNumberPagination
-from config.api_params import reject_unknown_params
+from access.models import AccessRequest
+from core.api.pagination import BoundedPageNumberPagination
+from core.api.params import reject_unknown_params
 
 from .filters import AccessRequestFilterSet, request_ordering
 from .serializers import (
@@ -34,53 +31,6 @@ from .serializers import (
     AccessRequestUpdateInputSerializer,
     AccessRequestWithdrawInputSerializer,
 )
-
-
-class TokenObtainInputSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=1024, trim_whitespace=False)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
-
-
-class ApiTokenView(APIView):
-    """Personal API tokens: exchange a username and password for a token; revoke the current one."""
-
-    permission_classes = [AllowAny]
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "token"
-
-    @extend_schema(
-        request=TokenObtainInputSerializer,
-        responses={
-            201: inline_serializer(
-                "TokenOutput",
-                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
-            )
-        },
-    )
-    def post(self, request: Request) -> Response:
-        serializer = TokenObtainInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        token, raw = services.api_token_obtain(**serializer.validated_data)
-        return Response(
-            {"token": raw, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED
-        )
-
-    @extend_schema(responses={204: None})
-    def delete(self, request: Request) -> Response:
-        if not isinstance(request.auth, ApiToken):
-            return Response(
-                {
-                    "error": {
-                        "code": "not_authenticated",
-                        "message": "Send the token to revoke in the Authorization header.",
-                    }
-                },
-                status=status.HTTP_401_UNAUTHORIZED,
-            )
-        services.api_token_revoke(token=request.auth)
-        return Response(status=status.HTTP_204_NO_CONTENT)
-
 
 # --- access requests ------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ screens. Events are read-only for everybody: nobody gets add, change or delete o
 
 from django.db import migrations
 
-from catalogue.migration_operations import add_group_permissions
+from core.migration_operations import add_group_permissions
 
 GROUPS = {
     "Researchers": {

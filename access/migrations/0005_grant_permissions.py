@@ -5,7 +5,7 @@ Which grants a user sees is not a permission but grants_visible_to(); these open
 
 from django.db import migrations
 
-from catalogue.migration_operations import add_group_permissions
+from core.migration_operations import add_group_permissions
 
 CODENAMES = {"Stewards": ["view_grant", "change_grant"], "Researchers": ["view_grant"]}
 

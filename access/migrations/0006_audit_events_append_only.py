@@ -7,7 +7,7 @@ with the rights to drop the trigger can still tamper, and then the hash chain sh
 
 from django.db import migrations
 
-from catalogue.migration_operations import postgresql_only
+from core.migration_operations import postgresql_only
 
 CREATE_SQL = """
 CREATE OR REPLACE FUNCTION access_event_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$

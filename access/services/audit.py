@@ -10,7 +10,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from access.events import AuditAction
 from access.models import AccessEvent, AccessRequest, AuditHead
+
+from .notifications import notifications_schedule
 
 GENESIS_HASH = "0" * 64
 
@@ -36,7 +39,7 @@ def audit_event_append(
     *,
     access_request: AccessRequest,
     actor: AbstractBaseUser | None,
-    action: str,
+    action: AuditAction,
     from_state: str = "",
     to_state: str = "",
     comment: str = "",
@@ -61,6 +64,28 @@ def audit_event_append(
     event.hash = event_digest(event)
     event.save(force_insert=True)
     AuditHead.objects.filter(id=1).update(position=event.position, hash=event.hash)
+    return event
+
+
+def event_record(
+    request: AccessRequest,
+    *,
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+    from_state: str,
+    comment: str = "",
+) -> AccessEvent:
+    """Record what just happened to ``request`` (now in its new state) and schedule the
+    e-mails it calls for, in the caller's transaction."""
+    event = audit_event_append(
+        access_request=request,
+        actor=actor,
+        action=action,
+        from_state=from_state,
+        to_state=request.state,
+        comment=comment,
+    )
+    notifications_schedule(event)
     return event
 
 

@@ -1,19 +1,18 @@
-"""Grants: provisioned by a worker from an approved request, revoked with it, expired on time."""
+"""Grant rows: provisioned by a worker from an approved request, closed with it (revoked or
+expired), and their grantees warned before they end."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from access.events import AuditAction
 from access.models import AccessRequest, Grant, GrantState, RequestState
 
-from .audit import audit_event_append
-from .notifications import notify_for_event
-from .requests import enqueue_after_commit
+from .audit import event_record
 
 logger = logging.getLogger(__name__)
 PROVISION_SWEEP_DELAY = timedelta(seconds=30)
@@ -21,13 +20,10 @@ EXPIRY_WARNING_DAYS = 3
 
 
 def grant_provision(*, access_request_id) -> Grant | None:
-    """Create the grant of an approved request and tell the researcher; running it again
-    returns the same grant and sends nothing twice.
+    """Create the grant of an approved request; running it again returns the same grant.
 
     The one-to-one constraint on ``Grant.access_request`` guarantees a single grant even when
-    several workers (a redelivered task, the sweep) provision the same request at once. The
-    e-mail is sent here, after commit, rather than by another task: one hop fewer per approval,
-    and a failure to send retries this (idempotent) task.
+    several workers (a redelivered task, the sweep) provision the same request at once.
     """
     with transaction.atomic():
         request = (
@@ -39,20 +35,10 @@ def grant_provision(*, access_request_id) -> Grant | None:
         if request is None or request.state != RequestState.APPROVED:
             return None
         grant = Grant.objects.filter(access_request=request).first()
-        if grant is None:
-            grant, event_id = _grant_create(request)
-        else:  # provisioned before: make sure its e-mail went out (sent once at most)
-            event_id = (
-                request.events.filter(action="grant_provisioned")
-                .values_list("pk", flat=True)
-                .first()
-            )
-    if event_id is not None:
-        notify_for_event(event_id=event_id)
-    return grant
+        return grant or _grant_create(request)
 
 
-def _grant_create(request: AccessRequest) -> tuple[Grant, int | None]:
+def _grant_create(request: AccessRequest) -> Grant:
     try:
         with transaction.atomic():
             grant = Grant.objects.create(
@@ -63,20 +49,19 @@ def _grant_create(request: AccessRequest) -> tuple[Grant, int | None]:
                 expires_at=request.valid_until,
             )
     except IntegrityError:  # another worker created it first
-        return Grant.objects.get(access_request=request), None
+        return Grant.objects.get(access_request=request)
     chosen = list(request.distributions.all())
     if chosen:
         grant.distributions.set(chosen)
-    event = audit_event_append(
-        access_request=request,
+    event_record(
+        request,
         actor=None,
-        action="grant_provisioned",
+        action=AuditAction.GRANT_PROVISIONED,
         from_state=request.state,
-        to_state=request.state,
         comment=f"Grant {grant.pk} valid until {grant.expires_at:%Y-%m-%d %H:%M} UTC.",
     )
     logger.info("grant %s provisioned for request %s", grant.pk, request.pk)
-    return grant, event.pk
+    return grant
 
 
 def grants_provision_missing(*, older_than: timedelta = PROVISION_SWEEP_DELAY) -> int:
@@ -93,12 +78,13 @@ def grants_provision_missing(*, older_than: timedelta = PROVISION_SWEEP_DELAY) -
     return provisioned
 
 
-def grant_revoke(*, user: AbstractBaseUser, grant: Grant, reason: str) -> Grant:
-    from .requests import access_request_revoke
-
-    access_request_revoke(user=user, request=grant.access_request, reason=reason)
-    grant.refresh_from_db()
-    return grant
+def grant_close(*, request: AccessRequest, state: GrantState, now: datetime) -> None:
+    """Revoke or expire the request's grant with it, in the request's transaction: every link
+    fails from the commit on."""
+    fields: dict[str, object] = {"state": state}
+    if state == GrantState.REVOKED:
+        fields["revoked_at"] = now
+    Grant.objects.filter(access_request=request, state=GrantState.ACTIVE).update(**fields)
 
 
 def grants_warn_expiring(*, now: datetime | None = None) -> int:
@@ -117,16 +103,12 @@ def grants_warn_expiring(*, now: datetime | None = None) -> int:
                 continue
             grant.expiry_warned_at = now
             grant.save(update_fields=["expiry_warned_at"])
-            event = audit_event_append(
-                access_request=grant.access_request,
+            event_record(
+                grant.access_request,
                 actor=None,
-                action="expiry_warning",
+                action=AuditAction.EXPIRY_WARNING,
                 from_state=grant.access_request.state,
-                to_state=grant.access_request.state,
                 comment=f"Access ends on {grant.expires_at:%Y-%m-%d %H:%M} UTC.",
             )
-            from workers.tasks import notify_access_event
-
-            enqueue_after_commit(notify_access_event, event.pk)
             warned += 1
     return warned

@@ -10,25 +10,29 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from access.events import AuditAction
 from access.models import AccessEvent, AccessRequest, RequestState, SentNotification
+from core.dispatch import enqueue_after_commit
 
 # Who hears about what: the researcher about every decision on their request; the stewards
 # about what needs their decision or what the researcher did.
 RESEARCHER_ACTIONS = {
-    "submitted": "was submitted",
-    "rejected": "was rejected",
-    "returned": "was returned for changes",
-    "revoked": "was revoked",
-    "expired": "has expired",
+    AuditAction.SUBMITTED: "was submitted",
+    AuditAction.REJECTED: "was rejected",
+    AuditAction.RETURNED: "was returned for changes",
+    AuditAction.REVOKED: "was revoked",
+    AuditAction.EXPIRED: "has expired",
     # The approval is announced with its grant, in one e-mail, once the bytes are reachable.
-    "grant_provisioned": "was approved: your download grant is ready",
-    "expiry_warning": "ends soon",
+    AuditAction.GRANT_PROVISIONED: "was approved: your download grant is ready",
+    AuditAction.EXPIRY_WARNING: "ends soon",
 }
-STEWARD_ACTIONS = {"submitted", "withdrawn"}
+STEWARD_ACTIONS = {AuditAction.SUBMITTED, AuditAction.WITHDRAWN}
 
 
-def has_recipients(action: str) -> bool:
-    return action in RESEARCHER_ACTIONS or action in STEWARD_ACTIONS
+def notifications_schedule(event: AccessEvent) -> None:
+    """Send the e-mails ``event`` calls for from a worker, once its transaction commits."""
+    if event.action in RESEARCHER_ACTIONS or event.action in STEWARD_ACTIONS:
+        enqueue_after_commit("access.notify_event", event.pk)
 
 
 REMIND_DAYS_BEFORE_DEADLINE = 3
@@ -75,7 +79,7 @@ def notify_for_event(*, event_id: int) -> int:
         until = (
             f"\nAccess ends on {request.valid_until:%Y-%m-%d}; your download links are at "
             f"{settings.SITE_URL}/api/v1/grants/."
-            if event.action == "grant_provisioned" and request.valid_until
+            if event.action == AuditAction.GRANT_PROVISIONED and request.valid_until
             else ""
         )
         sent += _send_once(

@@ -20,7 +20,7 @@ from catalogue.models import (
 )
 from catalogue.search import search_filter
 from catalogue.selectors import ORDERINGS
-from config.api_params import choice_error_messages
+from core.api.params import choice_error_messages
 
 KNOWN_FORMATS = ", ".join(FORMAT_MEDIA_TYPES)
 

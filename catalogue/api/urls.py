@@ -1,18 +1,15 @@
-from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+"""Routes of the catalogue API, included under /api/v1/ by config/api_urls.py."""
 
-from access.api.grants import GrantDownloadView, GrantViewSet
-from access.api.views import ApiTokenView
+from django.urls import path
+from rest_framework.routers import SimpleRouter
 
 from . import views
 
 router = SimpleRouter()
-router.register("datasets", views.DatasetViewSet, basename="dataset")
 router.lookup_value_regex = "[^/]+"
-router.register("grants", GrantViewSet, basename="grant")
+router.register("datasets", views.DatasetViewSet, basename="dataset")
 
 urlpatterns = [
-    path("auth/token/", ApiTokenView.as_view(), name="auth-token"),
     path(
         "datasets/<str:id_or_slug>/distributions/",
         views.DistributionListView.as_view(),
@@ -23,14 +20,8 @@ urlpatterns = [
         views.PublicDistributionDownloadView.as_view(),
         name="distribution-download",
     ),
-    path(
-        "downloads/<uuid:grant_id>/<uuid:distribution_id>/",
-        GrantDownloadView.as_view(),
-        name="grant-download",
-    ),
     path("licences/", views.LicenceListView.as_view(), name="licence-list"),
     path("data-spaces/", views.DataSpaceListView.as_view(), name="data-space-list"),
     path("publishers/", views.PublisherListView.as_view(), name="publisher-list"),
     *router.urls,
-    path("", include("access.api.urls")),
 ]

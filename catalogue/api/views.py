@@ -15,11 +15,11 @@ from rest_framework.views import APIView
 
 from catalogue import selectors, services
 from catalogue.models import AccessRights, Dataset
-from config.api_params import reject_unknown_params
-from config.errors import NotFoundError
+from core.api.pagination import BoundedPageNumberPagination, SearchPagination
+from core.api.params import reject_unknown_params
+from core.errors import NotFoundError
 
 from .filters import DatasetFilterSet
-from .pagination import BoundedPageNumberPagination, SearchPagination
 from .serializers import (
     DatasetDetailOutputSerializer,
     DatasetInputSerializer,

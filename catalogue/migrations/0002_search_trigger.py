@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from catalogue.migration_operations import postgresql_only
+from core.migration_operations import postgresql_only
 from catalogue.search_sql import CREATE_SQL, DROP_SQL
 
 

@@ -6,7 +6,7 @@ checked by the services; these groups only open the admin screens.
 
 from django.db import migrations
 
-from catalogue.migration_operations import add_group_permissions
+from core.migration_operations import add_group_permissions
 
 READ_ONLY = ["publisher", "licence", "licenceversion", "dataspace", "theme"]
 GROUPS = {

@@ -7,7 +7,7 @@ write path (admin, API, bulk_create, raw SQL); the M2M table and the distributio
 
 from django.db import migrations
 
-from catalogue.migration_operations import postgresql_only
+from core.migration_operations import postgresql_only
 
 CREATE_SQL = """
 ALTER TABLE catalogue_dataset

@@ -4,7 +4,7 @@ reads, so those read a 16 MB index instead of the wide dataset rows (search vect
 
 from django.db import migrations
 
-from catalogue.migration_operations import postgresql_only
+from core.migration_operations import postgresql_only
 
 CREATE_SQL = """
 CREATE INDEX IF NOT EXISTS dataset_facet_cover ON catalogue_dataset

@@ -17,6 +17,9 @@ if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 
+# Demo data and its commands (seed_demo, generate_catalogue) are not part of a production site.
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "demo"]  # noqa: F405
+
 # TLS terminates at nginx, which sets X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -15,11 +15,12 @@ from access import services
 from access.models import AccessEvent, AccessRequest, RequestState
 from catalogue.models import AccessRights
 from catalogue.services import licence_publish_text
-from tests.factories import DatasetFactory, DistributionFactory, PublisherFactory, UserFactory
+from tests.access.factories import PURPOSE, submitted_request
+from tests.accounts.factories import UserFactory, admin_user_in
+from tests.catalogue.factories import DatasetFactory, DistributionFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
-PURPOSE = "We study how soil moisture changes crop yields across Bavarian farms from 2019."
 CHANGELIST = reverse("admin:access_accessrequest_changelist")
 
 
@@ -35,17 +36,8 @@ def new_url(dataset) -> str:
     return reverse("admin:access_accessrequest_new", args=[dataset.pk])
 
 
-def staff(user, group: str):
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 def create(researcher, dataset, **kwargs) -> AccessRequest:
-    kwargs.setdefault("purpose", PURPOSE)
-    kwargs.setdefault("accept_licence", True)
-    return services.access_request_create(requester=researcher, dataset=dataset, **kwargs)
+    return submitted_request(researcher, dataset, **kwargs)
 
 
 def messages_of(response) -> list[str]:
@@ -54,24 +46,14 @@ def messages_of(response) -> list[str]:
 
 @pytest.fixture
 def researcher(db):
-    return staff(UserFactory(username="rui", first_name="Rui", last_name="Costa"), "Researchers")
+    return admin_user_in(
+        UserFactory(username="rui", first_name="Rui", last_name="Costa"), "Researchers"
+    )
 
 
 @pytest.fixture
 def other_researcher(db):
-    return staff(UserFactory(username="marta"), "Researchers")
-
-
-@pytest.fixture
-def admin_steward(steward, publisher):
-    return staff(steward, "Stewards")
-
-
-@pytest.fixture
-def restricted(publisher):
-    return DatasetFactory(
-        title="Bauer soil samples", publisher=publisher, access_rights=AccessRights.RESTRICTED
-    )
+    return admin_user_in(UserFactory(username="marta"), "Researchers")
 
 
 @pytest.fixture

@@ -11,39 +11,20 @@ from rest_framework.test import APIClient
 
 from access import services
 from access.models import AccessEvent, AccessRequest, RequestState
-from access.services import api_token_create
 from catalogue.models import AccessRights
 from catalogue.services import licence_publish_text
-from tests.factories import DatasetFactory, DistributionFactory, PublisherFactory, UserFactory
+from tests.access.factories import PURPOSE
+from tests.accounts.factories import UserFactory
+from tests.catalogue.factories import DatasetFactory, DistributionFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/access-requests/"
-PURPOSE = "We study how soil moisture changes crop yields across Bavarian farms from 2019."
 REQUEST_KEYS = {
     "id", "url", "state", "dataset", "requester", "purpose", "project_title", "affiliation",
     "duration_days", "distributions", "licence_acceptance", "created", "submitted_at",
     "deadline", "decided_at", "decided_by", "decision_reason", "valid_until", "grant",
 }  # fmt: skip
-
-
-@pytest.fixture
-def researcher(researcher_client):
-    return UserFactory(username="researcher")  # the user behind researcher_client
-
-
-@pytest.fixture
-def restricted(publisher):
-    return DatasetFactory(
-        publisher=publisher, slug="soil-moisture", access_rights=AccessRights.RESTRICTED
-    )
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    _, raw = api_token_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
-    return client
 
 
 def create(client: APIClient, dataset, **body):

@@ -14,14 +14,14 @@ from rest_framework.test import APIClient
 
 from access import services
 from access.models import AccessEvent, AccessRequest
-from access.services import api_token_create
 from catalogue.models import AccessRights
-from tests.factories import DatasetFactory, PublisherFactory, UserFactory
+from tests.access.factories import PURPOSE
+from tests.accounts.factories import UserFactory, token_client
+from tests.catalogue.factories import DatasetFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/access-requests/"
-PURPOSE = "We study how soil moisture changes crop yields across Bavarian farms from 2019."
 ACTORS = ("owner", "other_researcher", "steward", "other_steward", "anonymous")
 
 # endpoint -> (HTTP method, path after the request id or None for the collection,
@@ -68,11 +68,7 @@ def expected_status(endpoint: str, actor: str) -> int:
 
 
 def client_for(user) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        _, raw = api_token_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
-    return client
+    return token_client(user) if user is not None else APIClient()
 
 
 @pytest.fixture

@@ -11,16 +11,16 @@ import time
 from collections.abc import Callable
 
 import pytest
-from celery.app.task import Task
 from django.db import connection
-from rest_framework.test import APIClient
 
 from access import services
 from access.models import AccessEvent, AccessRequest, RequestState
-from access.services import api_token_create
+from access.services import decisions as decision_services
 from access.services import requests as request_services
 from catalogue.models import AccessRights
-from tests.factories import DatasetFactory, UserFactory
+from tests.access.factories import PURPOSE
+from tests.accounts.factories import UserFactory, token_client
+from tests.catalogue.factories import DatasetFactory
 
 pytestmark = [
     pytest.mark.postgres,
@@ -30,24 +30,11 @@ pytestmark = [
 ]
 
 URL = "/api/v1/access-requests/"
-PURPOSE = "We study how soil moisture changes crop yields across Bavarian farms from 2019."
 
 
 @pytest.fixture(autouse=True)
-def _no_broker(monkeypatch):
+def _no_broker(sent_tasks):
     """The commits here really run their on_commit hooks; keep the tasks off any broker."""
-    sent: list[tuple[str, tuple]] = []
-    monkeypatch.setattr(
-        Task, "apply_async", lambda self, args=None, *a, **kw: sent.append((self.name, args))
-    )
-    return sent
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    _, raw = api_token_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
-    return client
 
 
 def run_together(*calls: Callable[[], object]) -> list[object]:
@@ -84,20 +71,20 @@ def submitted(steward, publisher):
         purpose=PURPOSE,
         accept_licence=True,
     )
-    return request, client_for(steward), client_for(second_steward)
+    return request, token_client(steward), token_client(second_steward)
 
 
 def test_two_stewards_deciding_at_once_give_exactly_one_decision(submitted, monkeypatch):
     request, first, second = submitted
     # Hold the row lock a moment longer, so that without it both would read "submitted" and
     # both decide: the test fails if the services stop locking.
-    original = request_services.is_steward_for
+    original = decision_services.is_steward_for
 
     def slow_is_steward_for(**kwargs):
         time.sleep(0.3)
         return original(**kwargs)
 
-    monkeypatch.setattr(request_services, "is_steward_for", slow_is_steward_for)
+    monkeypatch.setattr(decision_services, "is_steward_for", slow_is_steward_for)
 
     url = f"{URL}{request.pk}/"
     responses = run_together(
@@ -145,7 +132,7 @@ def test_two_identical_requests_at_once_give_one_201_and_one_409(publisher, monk
 
     monkeypatch.setattr(request_services, "_validate_distributions", validate_then_wait)
     body = {"dataset": str(dataset.pk), "purpose": PURPOSE, "accept_licence": True}
-    clients = [client_for(researcher), client_for(researcher)]
+    clients = [token_client(researcher), token_client(researcher)]
     responses = run_together(*(lambda c=c: c.post(URL, body, format="json") for c in clients))
     for response in responses:
         assert not isinstance(response, BaseException), response

@@ -12,30 +12,18 @@ from django.db import connection
 from django.utils import timezone
 
 from access import services
-from access.models import AccessEvent, AccessRequest, RequestState
+from access.models import AccessEvent, RequestState
 from catalogue.models import AccessRights
 from catalogue.services import licence_publish_text
-from config.errors import ApplicationError, ConflictError
-from tests.factories import DatasetFactory, UserFactory
+from core.errors import ApplicationError, ConflictError
+from tests.access.factories import submitted_request
+from tests.accounts.factories import UserFactory
+from tests.catalogue.factories import DatasetFactory
 
 pytestmark = pytest.mark.django_db
-PURPOSE = "We study how soil moisture changes crop yields across Bavarian farms from 2019."
 
 
-@pytest.fixture
-def researcher(db):
-    return UserFactory(username="researcher")
-
-
-@pytest.fixture
-def restricted(publisher):
-    return DatasetFactory(publisher=publisher, access_rights=AccessRights.RESTRICTED)
-
-
-def create(researcher, dataset, **kwargs) -> AccessRequest:
-    kwargs.setdefault("purpose", PURPOSE)
-    kwargs.setdefault("accept_licence", True)
-    return services.access_request_create(requester=researcher, dataset=dataset, **kwargs)
+create = submitted_request
 
 
 def test_submit_and_approve_record_events(researcher, steward, restricted):
@@ -129,7 +117,7 @@ def test_rules_on_input(researcher, restricted):
     with pytest.raises(ApplicationError):
         create(researcher, restricted, duration_days=10_000)
     other = DatasetFactory()
-    from tests.factories import DistributionFactory
+    from tests.catalogue.factories import DistributionFactory
 
     foreign = DistributionFactory(dataset=other)
     with pytest.raises(ApplicationError) as exc:

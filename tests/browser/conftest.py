@@ -12,6 +12,8 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
+from tests.accounts.factories import PASSWORD
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -72,3 +74,12 @@ def page(chromium, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+def log_in(page, username: str, next_url: str) -> None:
+    """Sign in through the admin's login form, as a person would."""
+    page.goto(f"/admin/login/?next={next_url}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+    page.wait_for_url(f"**{next_url}")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
 from access.models import AccessRequest, RequestState
 from catalogue.models import AccessRights
-from tests.factories import DatasetFactory, UserFactory
+from tests.accounts.factories import UserFactory, admin_user_in
+from tests.browser.conftest import log_in
+from tests.catalogue.factories import DatasetFactory
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,7 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 PURPOSE = (
     "We model how soil moisture drives winter wheat yields on Bavarian farms, 2019 to 2024, "
     "for the SoilNet project."
@@ -39,21 +39,11 @@ def new_page(browser, live_server):
     return context, context.new_page()
 
 
-def staff(user, group: str):
-    user.is_staff = True
-    user.save(update_fields=["is_staff"])
-    user.groups.add(Group.objects.get(name=group))
-    return user
-
-
 @pytest.fixture
 def researcher(db):
-    return staff(UserFactory(username="rui", first_name="Rui", last_name="Costa"), "Researchers")
-
-
-@pytest.fixture
-def admin_steward(steward, publisher):
-    return staff(steward, "Stewards")
+    return admin_user_in(
+        UserFactory(username="rui", first_name="Rui", last_name="Costa"), "Researchers"
+    )
 
 
 @pytest.fixture
@@ -64,14 +54,6 @@ def restricted(publisher):
         publisher=publisher,
         access_rights=AccessRights.RESTRICTED,
     )
-
-
-def log_in(page, username: str, next_url: str) -> None:
-    page.goto(f"/admin/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"**{next_url}")
 
 
 def test_researcher_requests_access_and_steward_approves_it_in_admin(

@@ -5,10 +5,9 @@ from __future__ import annotations
 import hashlib
 
 import pytest
-from django.contrib.auth.models import Group
 from playwright.sync_api import expect
 
-from tests.factories import DatasetFactory, PublisherFactory
+from tests.browser.conftest import log_in
 
 pytestmark = [
     pytest.mark.browser,
@@ -17,33 +16,8 @@ pytestmark = [
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
-PASSWORD = "correct horse battery staple"  # tests.factories.UserFactory's
 CSV = b"station,week,moisture\nS001,1,0.31\nS002,1,0.27\nS003,1,0.29\n"
 SCREENSHOT = "/tmp/admin_registration.png"
-
-
-@pytest.fixture
-def admin_steward(steward, publisher):
-    steward.is_staff = True
-    steward.save(update_fields=["is_staff"])
-    steward.groups.add(Group.objects.get(name="Stewards"))
-    return steward
-
-
-@pytest.fixture
-def other_dataset(db):
-    return DatasetFactory(
-        title="Rival harvest records",
-        publisher=PublisherFactory(slug="rival-farms", name="Rival Farms"),
-    )
-
-
-def log_in(page, username: str, next_url: str) -> None:
-    page.goto(f"/admin/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
-    page.wait_for_url(f"**{next_url}")
 
 
 def choose_theme(page, label: str) -> None:

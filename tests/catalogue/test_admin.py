@@ -13,8 +13,9 @@ from django.urls import reverse
 
 from catalogue import services
 from catalogue.models import Dataset, DataSpace, Distribution, Licence, LicenceVersion, Theme
-from config.errors import ApplicationError
-from tests.factories import DatasetFactory, PublisherFactory, UserFactory
+from core.errors import ApplicationError
+from tests.accounts.factories import UserFactory
+from tests.catalogue.factories import DatasetFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -75,26 +76,9 @@ def dataset_post(publisher, **overrides) -> dict:
 
 
 @pytest.fixture
-def admin_steward(steward, publisher):
-    """The conftest's steward of Bauer Agrar, with admin access through the Stewards group."""
-    steward.is_staff = True
-    steward.save(update_fields=["is_staff"])
-    steward.groups.add(Group.objects.get(name="Stewards"))
-    return steward
-
-
-@pytest.fixture
 def steward_admin_client(client, admin_steward):
     client.force_login(admin_steward)
     return client
-
-
-@pytest.fixture
-def other_dataset(db):
-    return DatasetFactory(
-        title="Rival harvest records",
-        publisher=PublisherFactory(slug="rival-farms", name="Rival Farms"),
-    )
 
 
 def stored_files() -> list[Path]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.factories import DatasetFactory
+from tests.catalogue.factories import DatasetFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/datasets/"

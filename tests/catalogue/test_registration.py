@@ -9,7 +9,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from catalogue.models import Dataset, Distribution, LicenceVersion
 from catalogue.services import licence_publish_text
-from tests.factories import DatasetFactory, PublisherFactory, UserFactory
+from tests.accounts.factories import UserFactory
+from tests.catalogue.factories import DatasetFactory, PublisherFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/datasets/"

@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 
 from catalogue.models import AccessRights, DataSpace, Licence, Publisher, Theme
-from tests.factories import DatasetFactory, DistributionFactory, PublisherFactory
+from tests.catalogue.factories import DatasetFactory, DistributionFactory, PublisherFactory
 
 URL = "/api/v1/datasets/"
 pytestmark = pytest.mark.django_db

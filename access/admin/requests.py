@@ -1,0 +1,536 @@
+"""Access requests in the Django admin: researchers ask, stewards decide.
+
+The admin only parses input and shows results. Every change goes through the same services as
+the API (``access_request_create``, ``_approve``, ``_return``, ``_reject``, ``_revoke``,
+``_withdraw``, ``_update``, ``_submit``) with the logged-in user, so the rules and the audit events
+are the API's. Which requests a user sees comes from ``access_requests_visible_to``: a researcher
+their own, a steward also those for their publishers' datasets. Requests are never edited through
+the change form (it is read-only); buttons on it post to small views that call one service each.
+A service's refusal (``ApplicationError``) becomes a form error or an admin message, never a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
+from django.db.models import Case, F, QuerySet, Value, When
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+
+from access import selectors, services
+from access.forms import (
+    AccessRequestCreateForm,
+    AccessRequestEditForm,
+    ApproveForm,
+    DecisionForm,
+)
+from access.models import AccessRequest, RequestState
+from catalogue import selectors as catalogue_selectors
+from catalogue.models import Dataset, Licence, LicenceVersion
+from core.admin import add_service_errors
+from core.errors import ApplicationError
+
+from .common import (
+    DECISIONS,
+    EDITABLE_STATES,
+    REQUESTER,
+    STEWARD,
+    DeadlineFilter,
+    day,
+    deadline_status,
+    describe_refusal,
+    person,
+    show_on_form,
+    stewards_anything,
+)
+from .events import AccessEventInline
+
+# --- requests -------------------------------------------------------------------------------
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    inlines = [AccessEventInline]
+    search_fields = ["dataset__title", "requester__username", "requester__last_name", "purpose"]
+    list_per_page = 50
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "state_label", "dataset_link", "requester_name", "distribution_list",
+                    "purpose", "project_title", "affiliation", "duration_days",
+                ]
+            },
+        ),
+        ("Licence", {"fields": ["licence_accepted", "licence_accepted_at", "licence_text"]}),
+        (
+            "Review",
+            {
+                "fields": [
+                    "submitted_at", "deadline_detail", "decided_at", "decided_by_name",
+                    "decision_reason", "valid_until",
+                ]
+            },
+        ),
+        ("Record", {"fields": ["id", "created", "updated"], "classes": ["collapse"]}),
+    ]  # fmt: skip
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
+    actions = ["approve_selected", "reject_selected", "return_selected"]
+
+    # -- who sees what
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AccessRequest]:
+        return selectors.access_requests_visible_to(user=request.user)
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        if stewards_anything(request):
+            return [
+                "state_label", "dataset", "requester_name", "submitted_on", "deadline_marked",
+                "valid_until_on",
+            ]  # fmt: skip
+        return ["dataset", "state_label", "created_on", "deadline_marked", "valid_until_on"]
+
+    def get_list_display_links(self, request: HttpRequest, list_display) -> list[str]:
+        return ["state_label", "dataset"]
+
+    def get_list_filter(self, request: HttpRequest) -> list[Any]:
+        if stewards_anything(request):
+            return [
+                "state",
+                DeadlineFilter,
+                ("dataset__publisher", admin.RelatedOnlyFieldListFilter),
+                ("dataset", admin.RelatedOnlyFieldListFilter),
+            ]
+        return ["state"]
+
+    def get_ordering(self, request: HttpRequest) -> list[Any]:
+        if stewards_anything(request):
+            # The review queue: requests waiting for a decision first, the most urgent on top;
+            # then the others (their deadline has passed with the decision), drafts last.
+            waiting = Case(When(state=RequestState.SUBMITTED, then=Value(0)), default=Value(1))
+            return [waiting.asc(), F("deadline").asc(nulls_last=True), "-created"]
+        return ["-created"]
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        if not stewards_anything(request):
+            for name in ("approve_selected", "reject_selected", "return_selected"):
+                actions.pop(name, None)
+        return actions
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        # The change form is read-only: requests change only through the decision views, which
+        # need the model's change permission (asked without an object).
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False  # requests and their history are kept
+
+    # -- columns and fields
+
+    @admin.display(description="State", ordering="state")
+    def state_label(self, access_request: AccessRequest) -> str:
+        return format_html(
+            '<span class="access-state access-state-{}">{}</span>',
+            access_request.state,
+            access_request.get_state_display(),
+        )
+
+    @admin.display(description="Requester", ordering="requester__username")
+    def requester_name(self, access_request: AccessRequest) -> str:
+        return person(access_request.requester)
+
+    @admin.display(description="Decided by")
+    def decided_by_name(self, access_request: AccessRequest) -> str:
+        if access_request.decided_by is None:
+            return "system" if access_request.decided_at else "—"
+        return person(access_request.decided_by)
+
+    @admin.display(description="Deadline", ordering="deadline")
+    def deadline_marked(self, access_request: AccessRequest) -> str:
+        return self._marked(access_request, day(access_request.deadline))
+
+    @admin.display(description="Deadline")
+    def deadline_detail(self, access_request: AccessRequest) -> str:
+        when = access_request.deadline
+        return self._marked(access_request, date_format(timezone.localtime(when), "DATETIME_FORMAT")
+                            if when else "—")  # fmt: skip
+
+    @staticmethod
+    def _marked(access_request: AccessRequest, when: str) -> str:
+        status = deadline_status(access_request)
+        if not status:
+            return when
+        css = "overdue" if status == "overdue" else "due-soon"
+        return format_html('{} <strong class="access-{}">{}</strong>', when, css, status)
+
+    @admin.display(description="Created", ordering="created")
+    def created_on(self, access_request: AccessRequest) -> str:
+        return day(access_request.created)
+
+    @admin.display(description="Submitted", ordering="submitted_at")
+    def submitted_on(self, access_request: AccessRequest) -> str:
+        return day(access_request.submitted_at)
+
+    @admin.display(description="Access until", ordering="valid_until")
+    def valid_until_on(self, access_request: AccessRequest) -> str:
+        return day(access_request.valid_until)
+
+    @admin.display(description="Dataset")
+    def dataset_link(self, access_request: AccessRequest) -> str:
+        url = reverse("admin:catalogue_dataset_change", args=[access_request.dataset_id])
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            url,
+            access_request.dataset.title,
+            access_request.dataset.publisher.name,
+        )
+
+    @admin.display(description="Distributions")
+    def distribution_list(self, access_request: AccessRequest) -> str:
+        chosen = list(access_request.distributions.all())
+        if not chosen:
+            return "All distributions of the dataset"
+        return format_html_join(", ", "{}", ((d.title,) for d in chosen))
+
+    @admin.display(description="Licence accepted")
+    def licence_accepted(self, access_request: AccessRequest) -> str:
+        version = access_request.licence_version
+        return f"{version.licence.identifier} ({version.licence.title}), version {version.version}"
+
+    @admin.display(description="Text of the accepted version")
+    def licence_text(self, access_request: AccessRequest) -> str:
+        return format_html(
+            '<div class="access-licence-text">{}</div>', access_request.licence_version.text
+        )
+
+    # -- pages
+
+    def get_urls(self):
+        def wrap(view):
+            return self.admin_site.admin_view(view)
+
+        prefix = f"{self.opts.app_label}_{self.opts.model_name}"
+        custom = [
+            path("new/<uuid:dataset_id>/", wrap(self.request_access_view), name=f"{prefix}_new"),
+            path("<path:object_id>/edit/", wrap(self.edit_view), name=f"{prefix}_edit"),
+            *(
+                path(
+                    f"<path:object_id>/{name}/",
+                    wrap(self.decision_view),
+                    {"decision": name},
+                    name=f"{prefix}_{name}",
+                )
+                for name in DECISIONS
+            ),
+        ]
+        # Before the default patterns: "<path:object_id>/" would match these too.
+        return custom + super().get_urls()
+
+    def add_view(self, request: HttpRequest, form_url="", extra_context=None) -> HttpResponse:
+        # A request is always for a dataset: it starts from the dataset's page.
+        self.message_user(
+            request, 'Open a dataset and press "Request access" to ask for it.', messages.INFO
+        )
+        return HttpResponseRedirect(reverse("admin:catalogue_dataset_changelist"))
+
+    def change_view(
+        self, request: HttpRequest, object_id, form_url="", extra_context=None
+    ) -> HttpResponse:
+        access_request = self.get_object(request, unquote(object_id))
+        extra_context = extra_context or {}
+        if access_request is not None:
+            extra_context.update(self._action_context(request, access_request))
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def _action_context(self, request: HttpRequest, access_request: AccessRequest) -> dict:
+        """The buttons this user may press on this request now (the services decide anyway)."""
+        if not self.has_change_permission(request):
+            return {}
+        roles = set()
+        if access_request.requester_id == request.user.pk:
+            roles.add(REQUESTER)
+        if selectors.is_steward_for(user=request.user, dataset=access_request.dataset):
+            roles.add(STEWARD)
+        decisions = [
+            {
+                "decision": decision,
+                "form": decision.form(auto_id=f"id_{decision.name}_%s"),
+                "url": reverse(f"admin:access_accessrequest_{decision.name}",
+                               args=[access_request.pk]),
+            }
+            for decision in DECISIONS.values()
+            if decision.role in roles and access_request.state in decision.states
+        ]  # fmt: skip
+        editable = REQUESTER in roles and access_request.state in EDITABLE_STATES
+        return {
+            "decision_forms": decisions,
+            "edit_url": (
+                reverse("admin:access_accessrequest_edit", args=[access_request.pk])
+                if editable
+                else None
+            ),
+        }
+
+    def _change_url(self, access_request: AccessRequest) -> str:
+        return reverse("admin:access_accessrequest_change", args=[access_request.pk])
+
+    def _page(self, request: HttpRequest, template: str, title: str, **context) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            f"admin/access/accessrequest/{template}",
+            {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **context},
+        )
+
+    def decision_view(self, request: HttpRequest, object_id: str, decision: str) -> HttpResponse:
+        """GET: a page with the decision's form. POST: call the service, back to the request."""
+        spec = DECISIONS[decision]
+        access_request = self.get_object(request, unquote(object_id))
+        if access_request is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_change_permission(request):
+            self.message_user(request, "Your account cannot act on access requests.", "error")
+            return HttpResponseRedirect(self._change_url(access_request))
+        form = spec.form(
+            request.POST if request.method == "POST" else None, auto_id=f"id_{spec.name}_%s"
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                spec.call(user=request.user, access_request=access_request, form=form)
+            except ApplicationError as exc:
+                if not show_on_form(form, exc):
+                    self.message_user(request, describe_refusal(exc), messages.ERROR)
+                    return HttpResponseRedirect(self._change_url(access_request))
+            else:
+                self.message_user(request, f"The request was {spec.done}.", messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(access_request))
+        return self._page(
+            request,
+            "decision_form.html",
+            f"{spec.label}: {access_request.dataset.title}",
+            original=access_request,
+            decision=spec,
+            form=form,
+            change_url=self._change_url(access_request),
+        )
+
+    def request_access_view(self, request: HttpRequest, dataset_id) -> HttpResponse:
+        """The "Request access" form of a dataset: fields, licence text, acceptance."""
+        dataset = catalogue_selectors.dataset_detail_queryset().filter(pk=dataset_id).first()
+        if dataset is None:
+            self.message_user(request, "That dataset does not exist.", messages.WARNING)
+            return HttpResponseRedirect(reverse("admin:catalogue_dataset_changelist"))
+        dataset_url = reverse("admin:catalogue_dataset_change", args=[dataset.pk])
+        if not self.has_add_permission(request):
+            self.message_user(request, "Your account cannot request access.", messages.ERROR)
+            return HttpResponseRedirect(dataset_url)
+        version = dataset.licence.current_version
+        form = self._create_form(
+            request.POST if request.method == "POST" else None, dataset, version
+        )
+        existing_url = None
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                created = services.access_request_create(
+                    requester=request.user,
+                    dataset=dataset,
+                    accept_licence=data["accept_licence"],
+                    licence_version=data["licence_version"],
+                    **form.request_values(),
+                )
+            except ApplicationError as exc:
+                if "licence_version" in exc.fields:
+                    # The text changed since the page was shown: show the new one, to accept again.
+                    version = Licence.objects.get(pk=dataset.licence_id).current_version
+                    fresh = request.POST.copy()
+                    fresh["licence_version"] = str(version.version)
+                    fresh.pop("accept_licence", None)
+                    form = self._create_form(fresh, dataset, version)
+                    form.is_valid()
+                    form.add_error(None, exc.message)
+                else:
+                    add_service_errors(form, exc)
+                if exc.extra.get("existing_request"):
+                    existing_url = reverse(
+                        "admin:access_accessrequest_change", args=[exc.extra["existing_request"]]
+                    )
+            else:
+                self.message_user(request, self._created_message(created), messages.SUCCESS)
+                return HttpResponseRedirect(self._change_url(created))
+        return self._page(
+            request,
+            "request_form.html",
+            f"Request access: {dataset.title}",
+            dataset=dataset,
+            dataset_url=dataset_url,
+            licence=dataset.licence,
+            licence_version=version,
+            form=form,
+            existing_url=existing_url,
+        )
+
+    def _create_form(
+        self, data: QueryDict | None, dataset: Dataset, version: LicenceVersion | None
+    ) -> AccessRequestCreateForm:
+        return AccessRequestCreateForm(
+            data,
+            dataset=dataset,
+            licence_version=version,
+            default_duration=services.access_request_default_duration(publisher=dataset.publisher),
+        )
+
+    @staticmethod
+    def _created_message(created: AccessRequest) -> str:
+        if created.state == RequestState.APPROVED:
+            return f"Access to {created.dataset.title} was approved at once: the dataset is public."
+        deadline = timezone.localtime(created.deadline).date().isoformat()
+        return (
+            f"Your request for {created.dataset.title} was submitted. The stewards of "
+            f"{created.dataset.publisher.name} are due to decide by {deadline}."
+        )
+
+    def edit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Edit a returned (or draft) request, then save it or submit it again."""
+        access_request = self.get_object(request, unquote(object_id))
+        if access_request is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        change_url = self._change_url(access_request)
+        if not self._action_context(request, access_request).get("edit_url"):
+            self.message_user(
+                request,
+                f"Only the researcher who made it can edit a request, while it is a draft or "
+                f"returned; this one is {access_request.get_state_display().lower()}.",
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(change_url)
+        dataset = access_request.dataset
+        current = dataset.licence.current_version
+        accepted = access_request.licence_version_id
+        new_version = current if current and current.pk != accepted else None
+        initial = {
+            "purpose": access_request.purpose,
+            "project_title": access_request.project_title,
+            "affiliation": access_request.affiliation,
+            "duration_days": access_request.duration_days,
+            "distributions": [d.pk for d in access_request.distributions.all()],
+        }
+        form = AccessRequestEditForm(
+            request.POST if request.method == "POST" else None,
+            initial=initial,
+            dataset=dataset,
+            new_licence_version=new_version,
+        )
+        if request.method == "POST" and form.is_valid():
+            submit = "_submit" in request.POST
+            try:
+                changes = form.changes()
+                if changes:
+                    services.access_request_update(
+                        user=request.user, request=access_request, changes=changes
+                    )
+                if submit:
+                    acceptance = {}
+                    if form.needs_acceptance:
+                        acceptance = {
+                            "accept_licence": form.cleaned_data["accept_licence"],
+                            "licence_version": form.cleaned_data["licence_version"],
+                        }
+                    services.access_request_submit(
+                        user=request.user, request=access_request, **acceptance
+                    )
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                done = "submitted again" if submit else "saved"
+                self.message_user(request, f"Your request was {done}.", messages.SUCCESS)
+                return HttpResponseRedirect(change_url)
+        return self._page(
+            request,
+            "edit_form.html",
+            f"Edit request: {dataset.title}",
+            original=access_request,
+            dataset=dataset,
+            form=form,
+            new_licence_version=new_version,
+            change_url=change_url,
+        )
+
+    # -- bulk actions (stewards)
+
+    def _bulk(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[AccessRequest],
+        decision: str,
+        form: DecisionForm,
+    ) -> bool:
+        """Each request through the service, one transaction each; then one summary. Returns
+        False, having changed nothing, if the service refused the input itself (an empty
+        reason): that goes back onto the form."""
+        spec = DECISIONS[decision]
+        done, failed = 0, []
+        for access_request in queryset.order_by("pk"):
+            try:
+                spec.call(user=request.user, access_request=access_request, form=form)
+            except ApplicationError as exc:
+                if not done and not failed and show_on_form(form, exc):
+                    return False
+                failed.append(f"{access_request}: {describe_refusal(exc)}")
+            else:
+                done += 1
+        if done:
+            plural = "request was" if done == 1 else "requests were"
+            self.message_user(request, f"{done} {plural} {spec.done}.", messages.SUCCESS)
+        if failed:
+            self.message_user(
+                request,
+                format_html(
+                    "{} could not be {}: <ul>{}</ul>",
+                    len(failed),
+                    spec.done,
+                    format_html_join("", "<li>{}</li>", ((line,) for line in failed)),
+                ),
+                messages.ERROR,
+            )
+        return True
+
+    def _bulk_with_form(
+        self, request: HttpRequest, queryset: QuerySet[AccessRequest], decision: str, action: str
+    ) -> TemplateResponse | None:
+        """An intermediate page asking for the reason or comment, then the bulk decision."""
+        spec = DECISIONS[decision]
+        form = spec.form(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid() and self._bulk(request, queryset, decision, form):
+            return None
+        return self._page(
+            request,
+            "bulk_decision.html",
+            f"{spec.label}: {queryset.count()} requests",
+            decision=spec,
+            form=form,
+            action=action,
+            queryset=queryset.order_by("pk"),
+            action_checkbox_name=helpers.ACTION_CHECKBOX_NAME,
+        )
+
+    @admin.action(description="Approve selected requests", permissions=["change"])
+    def approve_selected(self, request: HttpRequest, queryset: QuerySet[AccessRequest]) -> None:
+        form = ApproveForm({})
+        form.is_valid()
+        self._bulk(request, queryset, "approve", form)
+
+    @admin.action(description="Reject selected requests…", permissions=["change"])
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[AccessRequest]):
+        return self._bulk_with_form(request, queryset, "reject", "reject_selected")
+
+    @admin.action(description="Return selected requests for changes…", permissions=["change"])
+    def return_selected(self, request: HttpRequest, queryset: QuerySet[AccessRequest]):
+        return self._bulk_with_form(request, queryset, "return", "return_selected")

@@ -1,0 +1,17 @@
+"""Every action the audit trail records, by name. Code compares with these, never with strings."""
+
+from django.db import models
+
+
+class AuditAction(models.TextChoices):
+    CREATED = "created", "Created"
+    EDITED = "edited", "Edited"
+    SUBMITTED = "submitted", "Submitted"
+    APPROVED = "approved", "Approved"
+    REJECTED = "rejected", "Rejected"
+    RETURNED = "returned", "Returned for changes"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REVOKED = "revoked", "Revoked"
+    EXPIRED = "expired", "Expired"
+    GRANT_PROVISIONED = "grant_provisioned", "Grant provisioned"
+    EXPIRY_WARNING = "expiry_warning", "Expiry warning sent"

@@ -1,0 +1,166 @@
+"""Stewards decide: approve, return for changes, reject, revoke; and access ends on time.
+
+Every decision locks the request row, checks the current state, writes the change and its audit
+event in one transaction, and schedules the grant and the e-mails after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from access.events import AuditAction
+from access.models import AccessRequest, Grant, GrantState, RequestState
+from access.selectors import is_steward_for
+from core.dispatch import enqueue_after_commit
+from core.errors import ApplicationError
+
+from .audit import event_record
+from .grants import grant_close
+from .transitions import NotAllowedError, lock_request, move, required_text, state_conflict
+
+
+def ensure_steward(user: AbstractBaseUser, request: AccessRequest) -> None:
+    if not is_steward_for(user=user, dataset=request.dataset):
+        raise NotAllowedError(
+            f"Only a steward of '{request.dataset.publisher.slug}' can decide on this request."
+        )
+
+
+def approve_locked(
+    request: AccessRequest,
+    *,
+    actor: AbstractBaseUser | None,
+    now: datetime,
+    valid_until: datetime,
+    comment: str,
+) -> None:
+    """Approve a request already locked and checked; a worker provisions its grant."""
+    previous = request.state
+    request.state = RequestState.APPROVED
+    request.decided_at = now
+    request.decided_by = actor
+    request.decision_reason = comment
+    request.valid_until = valid_until
+    request.save()
+    event_record(
+        request, actor=actor, action=AuditAction.APPROVED, from_state=previous, comment=comment
+    )
+    enqueue_after_commit("access.provision_grant", str(request.pk))
+
+
+@transaction.atomic
+def access_request_approve(
+    *,
+    user: AbstractBaseUser,
+    request: AccessRequest,
+    comment: str = "",
+    valid_until: datetime | None = None,
+) -> AccessRequest:
+    request = lock_request(request)
+    ensure_steward(user, request)
+    if request.state != RequestState.SUBMITTED:
+        raise state_conflict(request, "approved")
+    now = timezone.now()
+    longest = now + timedelta(days=request.dataset.publisher.max_access_days)
+    if valid_until is None:
+        valid_until = min(now + timedelta(days=request.duration_days), longest)
+    elif not now < valid_until <= longest:
+        raise ApplicationError(
+            "The access end must be in the future and within the publisher's maximum period.",
+            fields={"valid_until": [f"Between now and {longest.date().isoformat()}."]},
+        )
+    approve_locked(request, actor=user, now=now, valid_until=valid_until, comment=comment.strip())
+    return request
+
+
+@transaction.atomic
+def access_request_reject(
+    *, user: AbstractBaseUser, request: AccessRequest, reason: str
+) -> AccessRequest:
+    reason = required_text(reason, "reason", "A reason for the rejection")
+    request = lock_request(request)
+    ensure_steward(user, request)
+    return move(
+        request,
+        actor=user,
+        allowed_from=(RequestState.SUBMITTED,),
+        to_state=RequestState.REJECTED,
+        action=AuditAction.REJECTED,
+        comment=reason,
+        decided_at=timezone.now(),
+        decided_by=user,
+        decision_reason=reason,
+    )
+
+
+@transaction.atomic
+def access_request_return(
+    *, user: AbstractBaseUser, request: AccessRequest, comment: str
+) -> AccessRequest:
+    comment = required_text(comment, "comment", "A comment saying what to change")
+    request = lock_request(request)
+    ensure_steward(user, request)
+    return move(
+        request,
+        actor=user,
+        allowed_from=(RequestState.SUBMITTED,),
+        to_state=RequestState.RETURNED,
+        action=AuditAction.RETURNED,
+        comment=comment,
+        decision_reason=comment,
+    )
+
+
+@transaction.atomic
+def access_request_revoke(
+    *, user: AbstractBaseUser, request: AccessRequest, reason: str
+) -> AccessRequest:
+    reason = required_text(reason, "reason", "A reason for the revocation")
+    request = lock_request(request)
+    ensure_steward(user, request)
+    if request.state == RequestState.APPROVED:
+        grant_close(request=request, state=GrantState.REVOKED, now=timezone.now())
+    return move(
+        request,
+        actor=user,
+        allowed_from=(RequestState.APPROVED,),
+        to_state=RequestState.REVOKED,
+        action=AuditAction.REVOKED,
+        comment=reason,
+    )
+
+
+def grant_revoke(*, user: AbstractBaseUser, grant: Grant, reason: str) -> Grant:
+    """Revoking a grant revokes the approval it came from (and so the grant with it)."""
+    access_request_revoke(user=user, request=grant.access_request, reason=reason)
+    grant.refresh_from_db()
+    return grant
+
+
+def access_requests_expire_due(*, now: datetime | None = None) -> int:
+    """Expire every approved request whose access period has ended (run by beat). Each one in
+    its own transaction, re-checked under lock, so running this twice expires nothing twice."""
+    now = now or timezone.now()
+    due = AccessRequest.objects.filter(
+        state=RequestState.APPROVED, valid_until__lte=now
+    ).values_list("pk", flat=True)
+    expired = 0
+    for pk in list(due):
+        with transaction.atomic():
+            request = lock_request(pk)
+            if request.state != RequestState.APPROVED or request.valid_until > now:
+                continue
+            grant_close(request=request, state=GrantState.EXPIRED, now=now)
+            move(
+                request,
+                actor=None,
+                allowed_from=(RequestState.APPROVED,),
+                to_state=RequestState.EXPIRED,
+                action=AuditAction.EXPIRED,
+            )
+            expired += 1
+    return expired

@@ -1,0 +1,58 @@
+"""Celery tasks of the access app: thin adapters that take ids and call services.
+
+Services enqueue these by name (``core.dispatch``), so no service imports this module. Every task
+is idempotent and retries, with backoff, when the database connection or the network fails.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from access import services
+from core.dispatch import TRANSIENT_ERRORS
+
+RETRYING = {
+    "ignore_result": True,
+    "acks_late": True,
+    "autoretry_for": TRANSIENT_ERRORS,
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "retry_jitter": True,
+    "max_retries": 10,
+}
+
+
+@shared_task(name="access.notify_event", **RETRYING)
+def notify_access_event(event_id: int) -> int:
+    """E-mails for one audit event (decisions to the researcher, submissions to stewards)."""
+    return services.notify_for_event(event_id=event_id)
+
+
+@shared_task(name="access.remind_reviews", **RETRYING)
+def remind_reviews() -> int:
+    """Daily: stewards hear about requests close to or past their review deadline."""
+    return services.review_reminders_send()
+
+
+@shared_task(name="access.expire_requests", **RETRYING)
+def expire_requests() -> int:
+    """Approved requests whose access period ended become expired."""
+    return services.access_requests_expire_due()
+
+
+@shared_task(name="access.provision_grant", soft_time_limit=50, time_limit=60, **RETRYING)
+def provision_grant(access_request_id: str) -> str | None:
+    """Turn an approved request into its grant (idempotent: one grant per request)."""
+    grant = services.grant_provision(access_request_id=access_request_id)
+    return str(grant.pk) if grant else None
+
+
+@shared_task(name="access.provision_missing_grants", **RETRYING)
+def provision_missing_grants() -> int:
+    """Every minute: approved requests without a grant (broker down, worker killed) get one."""
+    return services.grants_provision_missing()
+
+
+@shared_task(name="access.warn_expiring_grants", **RETRYING)
+def warn_expiring_grants() -> int:
+    return services.grants_warn_expiring()

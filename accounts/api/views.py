@@ -1,0 +1,55 @@
+"""Personal API tokens over the API: exchange a username and password for a token; revoke it."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotAuthenticated
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.models import ApiToken
+
+
+class TokenObtainInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=1024, trim_whitespace=False)
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+
+
+class ApiTokenView(APIView):
+    """Personal API tokens: exchange a username and password for a token; revoke the current one."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "token"
+
+    @extend_schema(
+        request=TokenObtainInputSerializer,
+        responses={
+            201: inline_serializer(
+                "TokenOutput",
+                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = TokenObtainInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, raw = services.api_token_obtain(
+            request=request._request, **serializer.validated_data
+        )
+        return Response(
+            {"token": raw, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request) -> Response:
+        if not isinstance(request.auth, ApiToken):
+            raise NotAuthenticated("Send the token to revoke in the Authorization header.")
+        services.api_token_revoke(token=request.auth)
+        return Response(status=status.HTTP_204_NO_CONTENT)

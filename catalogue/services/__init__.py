@@ -1,0 +1,45 @@
+"""Every write to the catalogue. Views, the admin and commands call these; none writes directly.
+
+Import from here: ``from catalogue import services``.
+"""
+
+from .datasets import (
+    DATASET_EDITABLE_FIELDS,
+    DatasetData,
+    dataset_check_temporal,
+    dataset_create,
+    dataset_delete,
+    dataset_update,
+    normalise_keywords,
+    normalise_languages,
+    unique_dataset_slug,
+)
+from .distributions import (
+    ChecksumMismatchError,
+    distribution_add_file,
+    distribution_add_service,
+    distribution_delete,
+    distribution_resolve_format,
+)
+from .licences import licence_publish_text
+from .stewardship import NotAStewardError, ensure_steward
+
+__all__ = [
+    "DATASET_EDITABLE_FIELDS",
+    "ChecksumMismatchError",
+    "DatasetData",
+    "NotAStewardError",
+    "dataset_check_temporal",
+    "dataset_create",
+    "dataset_delete",
+    "dataset_update",
+    "distribution_add_file",
+    "distribution_add_service",
+    "distribution_delete",
+    "distribution_resolve_format",
+    "ensure_steward",
+    "licence_publish_text",
+    "normalise_keywords",
+    "normalise_languages",
+    "unique_dataset_slug",
+]

@@ -1,0 +1,173 @@
+"""Distributions: files hashed from the bytes received, service endpoints, removal."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from catalogue.formats import EXTENSION_FORMATS, FORMAT_MEDIA_TYPES, normalise_format
+from catalogue.models import (
+    Dataset,
+    Distribution,
+)
+from core.errors import ApplicationError
+
+from .stewardship import ensure_steward
+
+
+class ChecksumMismatchError(ApplicationError):
+    code = "checksum_mismatch"
+
+
+CHECKSUM_RE = re.compile(r"^(?:sha256:)?(?P<hex>[0-9a-fA-F]{64})$")
+
+
+def delete_stored_files(names: list[str]) -> None:
+    from catalogue.models import distribution_storage
+
+    storage = distribution_storage()
+    for name in names:
+        storage.delete(name)
+
+
+def _parse_checksum(declared: str | None) -> str | None:
+    if not declared:
+        return None
+    match = CHECKSUM_RE.match(declared.strip())
+    if not match:
+        raise ApplicationError(
+            "The declared checksum is not a SHA-256.",
+            fields={"checksum": ["Give 64 hexadecimal digits, optionally prefixed 'sha256:'."]},
+        )
+    return match["hex"].lower()
+
+
+def _hash_upload(upload: UploadedFile) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in upload.chunks(1024 * 1024):
+        digest.update(chunk)
+        size += len(chunk)
+    upload.seek(0)
+    return digest.hexdigest(), size
+
+
+def distribution_add_file(
+    *,
+    user: AbstractBaseUser,
+    dataset: Dataset,
+    upload: UploadedFile,
+    title: str = "",
+    format: str = "",
+    description: str = "",
+    media_type: str = "",
+    declared_checksum: str | None = None,
+) -> Distribution:
+    """Store an uploaded file as a distribution, recording its size and SHA-256.
+
+    The hash is computed from the bytes received; a declared checksum that differs is refused
+    before anything is stored.
+    """
+    ensure_steward(user=user, publisher=dataset.publisher)
+    expected = _parse_checksum(declared_checksum)
+    code = _resolve_format(format, upload.name)
+    sha256, size = _hash_upload(upload)
+    if expected and expected != sha256:
+        raise ChecksumMismatchError(
+            "The uploaded file does not match the declared checksum; nothing was stored.",
+            fields={"checksum": [f"Declared sha256:{expected}, received sha256:{sha256}."]},
+        )
+    distribution = Distribution(
+        dataset=dataset,
+        title=(title or upload.name or "file").strip()[:300],
+        description=description,
+        format=code,
+        # Browsers label CSV as text/plain or application/vnd.ms-excel; the format decides.
+        media_type=media_type or FORMAT_MEDIA_TYPES[code],
+        byte_size=size,
+        sha256=sha256,
+    )
+    # The file is written first; if the row cannot be saved, the file is removed again so
+    # nothing is half-written.
+    distribution.file.save(_safe_filename(upload.name), upload, save=False)
+    try:
+        with transaction.atomic():
+            distribution.save(force_insert=True)
+            Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
+    except Exception:
+        distribution.file.delete(save=False)
+        raise
+    return distribution
+
+
+@transaction.atomic
+def distribution_add_service(
+    *,
+    user: AbstractBaseUser,
+    dataset: Dataset,
+    title: str,
+    access_url: str,
+    format: str = "API",
+    description: str = "",
+) -> Distribution:
+    ensure_steward(user=user, publisher=dataset.publisher)
+    code = _resolve_format(format, "")
+    return Distribution.objects.create(
+        dataset=dataset,
+        title=title,
+        description=description,
+        format=code,
+        media_type=FORMAT_MEDIA_TYPES[code],
+        access_url=access_url,
+    )
+
+
+def _resolve_format(declared: str, filename: str) -> str:
+    if declared:
+        code = normalise_format(declared)
+        if code is None:
+            raise ApplicationError(
+                f"Unknown format '{declared}'.",
+                fields={"format": [f"Use one of: {', '.join(FORMAT_MEDIA_TYPES)}."]},
+            )
+        return code
+    lower = (filename or "").lower()
+    for extension, code in EXTENSION_FORMATS.items():
+        if lower.endswith(extension):
+            return code
+    raise ApplicationError(
+        "The format could not be inferred from the file name; give it.",
+        fields={"format": ["This field is required for this file."]},
+    )
+
+
+def _safe_filename(name: str | None) -> str:
+    stem = (name or "file").replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "_", stem).strip("._") or "file"
+    return cleaned[-150:]
+
+
+def distribution_resolve_format(*, format: str, filename: str) -> str:
+    """The format distribution_add_file would record for this file, or the error it would raise."""
+    return _resolve_format(format, filename)
+
+
+@transaction.atomic
+def distribution_delete(*, user: AbstractBaseUser, distribution: Distribution) -> None:
+    """Remove a distribution; its stored file goes once the row is gone for good."""
+    distribution = (
+        Distribution.objects.select_for_update(of=("self",))
+        .select_related("dataset__publisher")
+        .get(pk=distribution.pk)
+    )
+    ensure_steward(user=user, publisher=distribution.dataset.publisher)
+    stored = [distribution.file.name] if distribution.file else []
+    dataset_id = distribution.dataset_id
+    distribution.delete()
+    Dataset.objects.filter(pk=dataset_id).update(modified=timezone.now())
+    transaction.on_commit(lambda: delete_stored_files(stored))

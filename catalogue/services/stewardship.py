@@ -1,0 +1,25 @@
+"""Who may write a publisher's part of the catalogue."""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from rest_framework import status
+
+from catalogue.models import (
+    Publisher,
+)
+from catalogue.selectors import publishers_stewarded_by
+from core.errors import ApplicationError
+
+
+class NotAStewardError(ApplicationError):
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+
+
+def ensure_steward(*, user: AbstractBaseUser, publisher: Publisher) -> None:
+    if not publishers_stewarded_by(user=user).filter(pk=publisher.pk).exists():
+        raise NotAStewardError(
+            f"You are not a steward of the publisher '{publisher.slug}'.",
+            fields={"publisher": [f"You do not steward '{publisher.slug}'."]},
+        )

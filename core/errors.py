@@ -1,0 +1,138 @@
+"""One JSON error shape for the whole API.
+
+Every error leaves as ``{"error": {"code": ..., "message": ..., "fields": {...}}}``: DRF exceptions,
+Django's 404 and permission errors, and the domain errors raised by services, which all subclass
+:class:`ApplicationError`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+
+class ApplicationError(Exception):
+    """A domain error: the caller asked for something the rules do not allow."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fields: dict[str, list[str]] | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+        self.extra = extra or {}
+
+
+class NotFoundError(ApplicationError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+
+
+class ConflictError(ApplicationError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+
+
+def error_body(code: str, message: str, fields: dict | None = None, **extra: Any) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if fields:
+        error["fields"] = fields
+    error.update(extra)
+    return {"error": error}
+
+
+def _flatten(detail: Any) -> list[str]:
+    if isinstance(detail, dict):
+        return [f"{key}: {msg}" for key, value in detail.items() for msg in _flatten(value)]
+    if isinstance(detail, list | tuple):
+        return [msg for item in detail for msg in _flatten(item)]
+    return [str(detail)]
+
+
+def _validation_payload(detail: Any) -> tuple[str, dict[str, list[str]]]:
+    if isinstance(detail, dict):
+        fields = {key: _flatten(value) for key, value in detail.items()}
+        non_field = fields.pop("non_field_errors", None)
+        if non_field:
+            return non_field[0], fields
+        first_key = next(iter(fields), None)
+        message = (
+            f"Invalid input: {first_key}: {fields[first_key][0]}" if first_key else "Invalid input."
+        )
+        return message, fields
+    messages = _flatten(detail)
+    return (messages[0] if messages else "Invalid input."), {}
+
+
+def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, ApplicationError):
+        return Response(
+            error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code
+        )
+    if isinstance(exc, DjangoValidationError):
+        detail = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
+        exc = exceptions.ValidationError(detail)
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    # Imported here: rest_framework.views imports the authentication classes, which import the
+    # services and so this module.
+    from rest_framework.views import exception_handler
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        message, fields = _validation_payload(exc.detail)
+        response.data = error_body("invalid", message, fields)
+    elif isinstance(exc, exceptions.APIException):
+        detail = exc.detail
+        message = _flatten(detail)[0] if detail else str(exc)
+        code = exc.get_codes() if not isinstance(detail, dict | list) else exc.default_code
+        extra = {}
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            extra["retry_after_seconds"] = int(exc.wait)
+        response.data = error_body(str(code), message, **extra)
+    return response
+
+
+def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(400, "bad_request", "The request could not be understood.")
+
+
+def handler403(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(403, "permission_denied", "You do not have permission to do this.")
+
+
+def handler404(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error(404, "not_found", f"Nothing is found at {request.path}.")
+
+
+def handler500(request: HttpRequest) -> JsonResponse:
+    return _json_error(500, "server_error", "An unexpected error occurred; it has been logged.")
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """The catch-all of /api/: an unknown path is a JSON 404 whatever DEBUG says."""
+    return handler404(request)

@@ -1,0 +1,179 @@
+"""Grants, their download links, the downloads themselves and the public JWKS."""
+
+from __future__ import annotations
+
+import time
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access import selectors
+from access import services as access_services
+from access.models import Grant, GrantState
+from core.api.pagination import BoundedPageNumberPagination
+from delivery import services
+
+from .file_responses import file_response
+
+
+class GrantDatasetSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    slug = serializers.SlugField()
+    title = serializers.CharField()
+
+
+class GrantFileSerializer(serializers.Serializer):
+    distribution = serializers.UUIDField(source="distribution.pk")
+    title = serializers.CharField(source="distribution.title")
+    byte_size = serializers.IntegerField(source="distribution.byte_size", allow_null=True)
+    checksum = serializers.CharField(source="distribution.checksum", allow_null=True)
+    download_url = serializers.URLField(source="url")
+    url_expires_at = serializers.DateTimeField(source="expires_at")
+
+
+class GrantOutputSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    access_request = serializers.UUIDField(source="access_request_id")
+    dataset = GrantDatasetSerializer()
+    grantee = serializers.CharField(source="grantee.username")
+    state = serializers.ChoiceField(choices=GrantState.choices)
+    valid_from = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    download_count = serializers.IntegerField()
+    token = serializers.SerializerMethodField(
+        help_text="Signed JWT (EdDSA), for the grantee only, while the grant is active; "
+        "verify it offline with /.well-known/jwks.json."
+    )
+    files = serializers.SerializerMethodField(
+        help_text="Fresh signed download links, for the grantee only, while the grant is active."
+    )
+
+    def _usable_by_caller(self, grant: Grant) -> bool:
+        return (
+            self.context["request"].user.pk == grant.grantee_id
+            and grant.state == GrantState.ACTIVE
+            and grant.expires_at > self.context["now"]
+        )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_token(self, grant: Grant) -> str | None:
+        return services.grant_token(grant) if self._usable_by_caller(grant) else None
+
+    @extend_schema_field(GrantFileSerializer(many=True))
+    def get_files(self, grant: Grant) -> list[dict]:
+        if not self._usable_by_caller(grant):
+            return []
+        links = services.download_links(grant, ttl_seconds=self.context["link_ttl"])
+        return GrantFileSerializer(links, many=True).data
+
+
+class RevokeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=5000)
+
+
+def _link_ttl(request: Request) -> int:
+    raw = request.query_params.get("link_ttl")
+    if raw is None:
+        return services.DEFAULT_LINK_TTL_SECONDS
+    maximum = services.DEFAULT_LINK_TTL_SECONDS
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError({"link_ttl": [f"Seconds between 1 and {maximum}."]})
+    return int(raw)
+
+
+LINK_TTL = OpenApiParameter(
+    "link_ttl", OpenApiTypes.INT, description="Lifetime of the download links in seconds (max 900)."
+)
+GRANT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
+
+
+class GrantViewSet(viewsets.ViewSet):
+    permission_classes = [IsAuthenticated]
+
+    def _context(self, request: Request) -> dict:
+        return {"request": request, "now": timezone.now(), "link_ttl": _link_ttl(request)}
+
+    @extend_schema(parameters=[LINK_TTL], responses=GrantOutputSerializer(many=True))
+    def list(self, request: Request) -> Response:
+        context = self._context(request)
+        paginator = BoundedPageNumberPagination()
+        queryset = selectors.grants_visible_to(user=request.user).order_by("-created", "id")
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(
+            GrantOutputSerializer(page, many=True, context=context).data
+        )
+
+    @extend_schema(parameters=[GRANT_ID, LINK_TTL], responses=GrantOutputSerializer)
+    def retrieve(self, request: Request, pk: str) -> Response:
+        grant = selectors.grant_get(user=request.user, grant_id=pk)
+        return Response(GrantOutputSerializer(grant, context=self._context(request)).data)
+
+    @extend_schema(
+        parameters=[GRANT_ID], request=RevokeInputSerializer, responses=GrantOutputSerializer
+    )
+    @action(detail=True, methods=["post"])
+    def revoke(self, request: Request, pk: str) -> Response:
+        grant = selectors.grant_get(user=request.user, grant_id=pk)
+        serializer = RevokeInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = access_services.grant_revoke(
+            user=request.user, grant=grant, reason=serializer.validated_data["reason"]
+        )
+        return Response(GrantOutputSerializer(grant, context=self._context(request)).data)
+
+
+class GrantDownloadView(APIView):
+    """A signed link: the MAC is the credential, so no session or token is needed."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("expires", OpenApiTypes.INT, required=True),
+            OpenApiParameter("signature", OpenApiTypes.STR, required=True),
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (206, "application/octet-stream"): OpenApiTypes.BINARY,
+        },
+    )
+    def get(self, request: Request, grant_id: str, distribution_id: str) -> HttpResponse:
+        grant, distribution = services.download_authorise(
+            grant_id=str(grant_id),
+            distribution_id=str(distribution_id),
+            expires=request.query_params.get("expires"),
+            signature=request.query_params.get("signature"),
+        )
+        expires = int(request.query_params["expires"])
+        response, start, length = file_response(
+            request._request, distribution, presign_seconds=expires - int(time.time())
+        )
+        if response.status_code in (200, 206, 302):
+            services.download_record(
+                grant=grant,
+                distribution=distribution,
+                start=start,
+                length=length,
+                client=request.META.get("REMOTE_ADDR"),
+            )
+        return response
+
+
+@require_GET
+@cache_control(public=True, max_age=300)
+def jwks_view(request: HttpRequest) -> JsonResponse:
+    """Public keys that verify grant tokens (RFC 7517)."""
+    return JsonResponse(services.jwks())
