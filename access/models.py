@@ -7,6 +7,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from .events import AuditAction
 
@@ -41,11 +42,24 @@ class AccessRequest(models.Model):
     dataset = models.ForeignKey(
         "catalogue.Dataset", on_delete=models.PROTECT, related_name="access_requests"
     )
+    # What was asked for: the whole dataset, or the files chosen. Never inferred from an empty
+    # list: a chosen file that is removed must not turn the request into "everything".
+    whole_dataset = models.BooleanField(
+        default=True, help_text="Asked for every distribution of the dataset."
+    )
     distributions = models.ManyToManyField(
         "catalogue.Distribution",
         blank=True,
         related_name="access_requests",
-        help_text="Empty means every distribution of the dataset.",
+        help_text="The distributions chosen, when not asking for the whole dataset.",
+    )
+    # What was granted: frozen at approval (a file added later is not in it; a file removed
+    # leaves it). The grant opens exactly these, and nothing when they are all gone.
+    approved_distributions = models.ManyToManyField(
+        "catalogue.Distribution",
+        blank=True,
+        related_name="approved_access_requests",
+        help_text="The distributions the approval covers, fixed when it was approved.",
     )
     purpose = models.TextField()
     project_title = models.CharField(max_length=300, blank=True)
@@ -169,19 +183,54 @@ class AuditHead(models.Model):
         return f"audit head #{self.position}"
 
 
-class SentNotification(models.Model):
-    """An e-mail that went out, so that a retried task does not send it twice."""
+class NotificationState(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed"
+
+
+class Notification(models.Model):
+    """An e-mail, written in the transaction of the change it reports (an outbox): it is sent by
+    a worker after commit, retried by a sweep until it goes out, and marked failed, with its last
+    error, when it never does. The key makes each (event, recipient) one e-mail at most."""
 
     key = models.CharField(max_length=200, unique=True)
+    event = models.ForeignKey(
+        AccessEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="notifications"
+    )
     recipient = models.EmailField()
     subject = models.CharField(max_length=300)
-    sent_at = models.DateTimeField(auto_now_add=True)
+    body = models.TextField(blank=True)
+    state = models.CharField(
+        max_length=8, choices=NotificationState.choices, default=NotificationState.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-sent_at"]
+        ordering = ["-created"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=Q(state="pending"),
+                name="notification_pending_due",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(state__in=NotificationState.values), name="notification_state_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="sent") | Q(sent_at__isnull=False),
+                name="sent_notification_has_time",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.subject} → {self.recipient}"
+        return f"{self.subject} → {self.recipient} ({self.state})"
 
 
 class GrantState(models.TextChoices):
@@ -203,12 +252,6 @@ class Grant(models.Model):
     )
     dataset = models.ForeignKey(
         "catalogue.Dataset", on_delete=models.PROTECT, related_name="grants"
-    )
-    distributions = models.ManyToManyField(
-        "catalogue.Distribution",
-        blank=True,
-        related_name="grants",
-        help_text="Empty means every distribution of the dataset.",
     )
     state = models.CharField(max_length=8, choices=GrantState.choices, default=GrantState.ACTIVE)
     valid_from = models.DateTimeField()

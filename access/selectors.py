@@ -29,7 +29,7 @@ def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequ
     queryset = AccessRequest.objects.select_related(
         "requester", "dataset__publisher", "dataset__licence", "licence_version__licence",
         "decided_by", "grant",
-    ).prefetch_related("distributions")  # fmt: skip
+    ).prefetch_related("distributions", "approved_distributions")  # fmt: skip
     if user.is_superuser:
         return queryset
     # A draft is the researcher's own until submitted.
@@ -63,7 +63,7 @@ def grants_visible_to(*, user: AbstractBaseUser) -> QuerySet[Grant]:
         return Grant.objects.none()
     queryset = Grant.objects.select_related(
         "grantee", "dataset__publisher", "access_request"
-    ).prefetch_related("distributions", "dataset__distributions")
+    ).prefetch_related("access_request__approved_distributions")
     if user.is_superuser:
         return queryset
     return queryset.filter(

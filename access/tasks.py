@@ -22,10 +22,22 @@ RETRYING = {
 }
 
 
+@shared_task(name="access.send_notification", **RETRYING)
+def send_notification(notification_id: int) -> bool:
+    """Send one e-mail of the outbox, after the commit that wrote it."""
+    return services.notification_send(notification_id=notification_id)
+
+
+@shared_task(name="access.send_due_notifications", **RETRYING)
+def send_due_notifications() -> int:
+    """Every minute: e-mails still pending (broker down, worker died, SMTP refused) go now."""
+    return services.notifications_send_due()
+
+
 @shared_task(name="access.notify_event", **RETRYING)
 def notify_access_event(event_id: int) -> int:
-    """E-mails for one audit event (decisions to the researcher, submissions to stewards)."""
-    return services.notify_for_event(event_id=event_id)
+    """Tasks queued by versions before the outbox: write the event's e-mails into it."""
+    return services.notifications_write_for_event(event_id=event_id)
 
 
 @shared_task(name="access.remind_reviews", **RETRYING)

@@ -195,10 +195,28 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Distributions")
     def distribution_list(self, access_request: AccessRequest) -> str:
-        chosen = list(access_request.distributions.all())
-        if not chosen:
-            return "All distributions of the dataset"
-        return format_html_join(", ", "{}", ((d.title,) for d in chosen))
+        if access_request.whole_dataset:
+            asked = "Every distribution of the dataset"
+        else:
+            chosen = list(access_request.distributions.all())
+            asked = (
+                format_html_join(", ", "{}", ((d.title,) for d in chosen))
+                if chosen
+                else "The chosen distributions were removed from the dataset"
+            )
+        if access_request.state not in (
+            RequestState.APPROVED,
+            RequestState.REVOKED,
+            RequestState.EXPIRED,
+        ):
+            return asked
+        approved = list(access_request.approved_distributions.all())
+        covered = (
+            format_html_join(", ", "{}", ((d.title,) for d in approved))
+            if approved
+            else "none (removed from the dataset since)"
+        )
+        return format_html("Asked: {}<br>Approved: {}", asked, covered)
 
     @admin.display(description="Licence accepted")
     def licence_accepted(self, access_request: AccessRequest) -> str:

@@ -165,7 +165,16 @@ class AccessRequestOutputSerializer(serializers.Serializer):
     project_title = serializers.CharField()
     affiliation = serializers.CharField()
     duration_days = serializers.IntegerField()
-    distributions = serializers.SerializerMethodField()
+    whole_dataset = serializers.BooleanField(
+        help_text="True when the request asks for every distribution of the dataset."
+    )
+    distributions = serializers.SerializerMethodField(
+        help_text="The distributions chosen (empty when asking for the whole dataset)."
+    )
+    approved_distributions = serializers.SerializerMethodField(
+        help_text="The distributions the approval covers, fixed when it was approved (empty "
+        "before approval); the grant opens exactly these while they exist."
+    )
     licence_acceptance = LicenceAcceptanceSerializer(source="*")
     created = serializers.DateTimeField()
     submitted_at = serializers.DateTimeField(allow_null=True)
@@ -196,6 +205,10 @@ class AccessRequestOutputSerializer(serializers.Serializer):
     def get_distributions(self, request: AccessRequest) -> list[str]:
         # .all() uses the prefetch of the visible queryset: no query per row.
         return sorted(str(d.pk) for d in request.distributions.all())
+
+    @extend_schema_field(serializers.ListField(child=serializers.UUIDField()))
+    def get_approved_distributions(self, request: AccessRequest) -> list[str]:
+        return sorted(str(d.pk) for d in request.approved_distributions.all())
 
     @extend_schema_field(AccessRequestGrantSerializer(allow_null=True))
     def get_grant(self, request: AccessRequest) -> dict | None:

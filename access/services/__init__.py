@@ -15,7 +15,13 @@ from .decisions import (
     grant_revoke,
 )
 from .grants import grant_provision, grants_provision_missing, grants_warn_expiring
-from .notifications import notify_for_event, review_reminders_send
+from .notifications import (
+    notification_send,
+    notifications_retry,
+    notifications_send_due,
+    notifications_write_for_event,
+    review_reminders_send,
+)
 from .requests import (
     MAX_PURPOSE_LENGTH,
     MIN_PURPOSE_LENGTH,
@@ -49,6 +55,9 @@ __all__ = [
     "grant_revoke",
     "grants_provision_missing",
     "grants_warn_expiring",
-    "notify_for_event",
+    "notification_send",
+    "notifications_retry",
+    "notifications_send_due",
+    "notifications_write_for_event",
     "review_reminders_send",
 ]

@@ -15,8 +15,9 @@ from django.utils import timezone
 from access.events import AuditAction
 from access.models import AccessRequest, Grant, GrantState, RequestState
 from access.selectors import is_steward_for
+from catalogue.models import Distribution
 from core.dispatch import enqueue_after_commit
-from core.errors import ApplicationError
+from core.errors import ApplicationError, ConflictError
 
 from .audit import event_record
 from .grants import grant_close
@@ -30,6 +31,25 @@ def ensure_steward(user: AbstractBaseUser, request: AccessRequest) -> None:
         )
 
 
+def _freeze_approved_files(request: AccessRequest) -> None:
+    """Fix the files the approval covers: the dataset's files now, or those chosen that still
+    exist. The grant opens exactly these; a file added later is not among them, a file removed
+    leaves them, and none is ever added back by an empty list meaning "all"."""
+    if request.whole_dataset:
+        covered = list(
+            Distribution.objects.filter(dataset_id=request.dataset_id).values_list("pk", flat=True)
+        )
+    else:
+        covered = list(request.distributions.values_list("pk", flat=True))
+        if not covered:
+            raise ConflictError(
+                "Every file this request asked for has been removed from the dataset; return "
+                "the request so that the researcher can choose again, or reject it.",
+                extra={"state": request.state},
+            )
+    request.approved_distributions.set(covered)
+
+
 def approve_locked(
     request: AccessRequest,
     *,
@@ -39,6 +59,7 @@ def approve_locked(
     comment: str,
 ) -> None:
     """Approve a request already locked and checked; a worker provisions its grant."""
+    _freeze_approved_files(request)
     previous = request.state
     request.state = RequestState.APPROVED
     request.decided_at = now

@@ -50,9 +50,6 @@ def _grant_create(request: AccessRequest) -> Grant:
             )
     except IntegrityError:  # another worker created it first
         return Grant.objects.get(access_request=request)
-    chosen = list(request.distributions.all())
-    if chosen:
-        grant.distributions.set(chosen)
     event_record(
         request,
         actor=None,

@@ -1,9 +1,19 @@
-"""E-mails about access requests. Sent by Celery after the change committed; each (event or
-reminder, recipient) is recorded, so a retried task never sends the same e-mail twice."""
+"""E-mails about access requests, through an outbox.
+
+The e-mails an audit event calls for are written, subject and body, in the transaction of the
+change they report: they say what happened then (a "returned" e-mail never reads "approved"
+because the request moved on before the worker sent it), and they cannot be lost. After commit a
+worker sends each one; whatever goes wrong (the broker was down so no task was queued, the task
+died with its database connection, the SMTP server refused), the notification stays pending with
+its last error and a sweep tries again with growing delays, until it is sent or, after about a
+day, marked failed for an administrator to see and send again.
+"""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -11,47 +21,48 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.events import AuditAction
-from access.models import AccessEvent, AccessRequest, RequestState, SentNotification
+from access.models import (
+    AccessEvent,
+    AccessRequest,
+    Notification,
+    NotificationState,
+    RequestState,
+)
 from core.dispatch import enqueue_after_commit
+from core.text import single_line
 
-# Who hears about what: the researcher about every decision on their request; the stewards
-# about what needs their decision or what the researcher did.
-RESEARCHER_ACTIONS = {
-    AuditAction.SUBMITTED: "was submitted",
-    AuditAction.REJECTED: "was rejected",
-    AuditAction.RETURNED: "was returned for changes",
-    AuditAction.REVOKED: "was revoked",
-    AuditAction.EXPIRED: "has expired",
-    # The approval is announced with its grant, in one e-mail, once the bytes are reachable.
-    AuditAction.GRANT_PROVISIONED: "was approved: your download grant is ready",
-    AuditAction.EXPIRY_WARNING: "ends soon",
-}
-STEWARD_ACTIONS = {AuditAction.SUBMITTED, AuditAction.WITHDRAWN}
+logger = logging.getLogger(__name__)
 
-
-def notifications_schedule(event: AccessEvent) -> None:
-    """Send the e-mails ``event`` calls for from a worker, once its transaction commits."""
-    if event.action in RESEARCHER_ACTIONS or event.action in STEWARD_ACTIONS:
-        enqueue_after_commit("access.notify_event", event.pk)
-
-
+SEND_TASK = "access.send_notification"
+# The task sent after commit gets the first go; the sweep picks up what is still pending after.
+SWEEP_GRACE = timedelta(seconds=30)
+# 1, 2, 4 ... minutes, then hourly: 30 attempts cover about a day of SMTP outage.
+MAX_ATTEMPTS = 30
+MAX_RETRY_DELAY = timedelta(hours=1)
 REMIND_DAYS_BEFORE_DEADLINE = 3
+SUBJECT_PREFIX = "[Passerelle] "
+
+
+# --- what each event says, and to whom ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Message:
+    key: str
+    recipient: str
+    subject: str
+    body: str
 
 
 def _request_url(request: AccessRequest) -> str:
     return f"{settings.SITE_URL}/admin/access/accessrequest/{request.pk}/change/"
 
 
-def _send_once(key: str, recipient: str, subject: str, body: str) -> bool:
-    if not recipient or SentNotification.objects.filter(key=key).exists():
-        return False
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-    try:
-        with transaction.atomic():
-            SentNotification.objects.create(key=key, recipient=recipient, subject=subject[:300])
-    except IntegrityError:  # another worker sent it at the same moment
-        pass
-    return True
+def _who(user) -> str:
+    if user is None:
+        return "Passerelle"
+    full = user.get_full_name()
+    return f"{full} ({user.get_username()})" if full else user.get_username()
 
 
 def _steward_emails(request: AccessRequest) -> list[str]:
@@ -60,67 +71,276 @@ def _steward_emails(request: AccessRequest) -> list[str]:
     )
 
 
-def notify_for_event(*, event_id: int) -> int:
-    """Send the e-mails an audit event calls for; returns how many went out."""
-    event = (
-        AccessEvent.objects.select_related(
-            "access_request__dataset__publisher", "access_request__requester", "actor"
-        )
-        .filter(pk=event_id)
-        .first()
-    )
-    if event is None:
-        return 0
+def _subject(text: str) -> str:
+    """One line (a title with a line break cannot add a header), within the stored length."""
+    return single_line(SUBJECT_PREFIX + text)[:300]
+
+
+def _researcher_message(event: AccessEvent) -> Message | None:
     request = event.access_request
-    title = request.dataset.title
-    sent = 0
-    if event.action in RESEARCHER_ACTIONS:
-        detail = f"\n\nComment: {event.comment}" if event.comment else ""
-        until = (
-            f"\nAccess ends on {request.valid_until:%Y-%m-%d}; your download links are at "
-            f"{settings.SITE_URL}/api/v1/grants/."
-            if event.action == AuditAction.GRANT_PROVISIONED and request.valid_until
-            else ""
-        )
-        sent += _send_once(
-            f"event:{event.pk}:researcher",
-            request.requester.email,
-            f"[Passerelle] Your access to '{title}' {RESEARCHER_ACTIONS[event.action]}",
-            f"Your request {request.pk} for the dataset '{title}' is now {request.state}."
-            f"{until}{detail}\n\n{_request_url(request)}\n",
-        )
-    if event.action in STEWARD_ACTIONS:
-        for email in _steward_emails(request):
-            sent += _send_once(
-                f"event:{event.pk}:steward:{email}",
-                email,
-                f"[Passerelle] Access request {event.action} for '{title}'",
-                f"{request.requester} {event.action} a request for '{title}'.\n"
-                f"Purpose: {request.purpose}\n"
-                + (f"Decide by {request.deadline:%Y-%m-%d}.\n" if request.deadline else "")
-                + f"\n{_request_url(request)}\n",
+    title = single_line(request.dataset.title)
+    when = f"{event.created:%Y-%m-%d %H:%M} UTC"
+    publisher = request.dataset.publisher.name
+    lines: list[str]
+    match event.action:
+        case AuditAction.SUBMITTED:
+            subject = f"Your request for '{title}' was submitted"
+            lines = [
+                f"Your request {request.pk} for the dataset '{title}' was submitted on {when}.",
+                f"The stewards of {publisher} are due to decide by {request.deadline:%Y-%m-%d}."
+                if request.deadline
+                else "",
+            ]
+        case AuditAction.RETURNED:
+            subject = f"Your request for '{title}' was returned for changes"
+            lines = [
+                f"The stewards of {publisher} returned your request {request.pk} for the dataset "
+                f"'{title}' for changes on {when}.",
+                f"What to change: {event.comment}",
+                "Edit the request and submit it again.",
+            ]
+        case AuditAction.REJECTED:
+            subject = f"Your request for '{title}' was rejected"
+            lines = [
+                f"The stewards of {publisher} rejected your request {request.pk} for the "
+                f"dataset '{title}' on {when}.",
+                f"Reason: {event.comment}",
+            ]
+        case AuditAction.REVOKED:
+            subject = f"Your access to '{title}' was revoked"
+            lines = [
+                f"The stewards of {publisher} revoked your access to the dataset '{title}' "
+                f"(request {request.pk}) on {when}. Its download links no longer work.",
+                f"Reason: {event.comment}",
+            ]
+        case AuditAction.EXPIRED:
+            subject = f"Your access to '{title}' has expired"
+            lines = [
+                f"Your access to the dataset '{title}' (request {request.pk}) ended on {when}.",
+                "Ask again if you still need the data.",
+            ]
+        case AuditAction.GRANT_PROVISIONED:
+            # The approval is announced with its grant, in one e-mail, once the bytes are
+            # reachable; it carries the steward's comment on the approval.
+            approval = (
+                request.events.filter(action=AuditAction.APPROVED, position__lt=event.position)
+                .select_related("actor")
+                .order_by("-position")
+                .first()
             )
+            subject = f"Your access to '{title}' was approved: your download grant is ready"
+            lines = [
+                f"Your request {request.pk} for the dataset '{title}' was approved"
+                + (f" by {_who(approval.actor)}" if approval and approval.actor else "")
+                + (f" on {approval.created:%Y-%m-%d %H:%M} UTC" if approval else "")
+                + ".",
+                f"Comment from the stewards: {approval.comment}"
+                if approval and approval.comment
+                else "",
+                f"{event.comment} Your download links are at {settings.SITE_URL}/api/v1/grants/.",
+            ]
+        case AuditAction.EXPIRY_WARNING:
+            subject = f"Your access to '{title}' ends soon"
+            lines = [f"Your access to the dataset '{title}' (request {request.pk}) ends soon.",
+                     event.comment]  # fmt: skip
+        case _:
+            return None
+    body = "\n\n".join(line for line in lines if line) + f"\n\n{_request_url(request)}\n"
+    return Message(f"event:{event.pk}:researcher", request.requester.email, _subject(subject), body)
+
+
+def _steward_messages(event: AccessEvent) -> list[Message]:
+    request = event.access_request
+    title = single_line(request.dataset.title)
+    when = f"{event.created:%Y-%m-%d %H:%M} UTC"
+    match event.action:
+        case AuditAction.SUBMITTED:
+            subject = f"Access request submitted for '{title}'"
+            body = (
+                f"{_who(request.requester)} submitted a request for '{title}' on {when}.\n\n"
+                f"Purpose: {request.purpose}\n"
+                + (f"Project: {request.project_title}\n" if request.project_title else "")
+                + (f"Decide by {request.deadline:%Y-%m-%d}.\n" if request.deadline else "")
+            )
+        case AuditAction.WITHDRAWN:
+            subject = f"Access request withdrawn for '{title}'"
+            body = f"{_who(request.requester)} withdrew their request for '{title}' on {when}.\n"
+            if event.comment:
+                body += f"\nComment: {event.comment}\n"
+        case _:
+            return []
+    body += f"\n{_request_url(request)}\n"
+    return [
+        Message(f"event:{event.pk}:steward:{email}", email, _subject(subject), body)
+        for email in _steward_emails(request)
+    ]
+
+
+def messages_for_event(event: AccessEvent) -> list[Message]:
+    """The e-mails ``event`` calls for: the researcher hears of every decision on their
+    request, the stewards of what needs their decision or what the researcher did."""
+    researcher = _researcher_message(event)
+    messages = [researcher] if researcher and researcher.recipient else []
+    return messages + _steward_messages(event)
+
+
+# --- the outbox ----------------------------------------------------------------------------------
+
+
+def _enqueue(messages: list[Message], *, event: AccessEvent | None = None) -> list[Notification]:
+    """Store ``messages`` as pending notifications (once per key) and send each after commit."""
+    created = []
+    for message in messages:
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    key=message.key,
+                    event=event,
+                    recipient=message.recipient,
+                    subject=message.subject,
+                    body=message.body,
+                )
+        except IntegrityError:  # already written (a retried reminder run)
+            continue
+        enqueue_after_commit(SEND_TASK, notification.pk)
+        created.append(notification)
+    return created
+
+
+def notifications_schedule(event: AccessEvent) -> list[Notification]:
+    """Write the e-mails ``event`` calls for, in the event's transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notifications_schedule must run inside the event's transaction.")
+    return _enqueue(messages_for_event(event), event=event)
+
+
+def _retry_delay(attempts: int) -> timedelta:
+    return min(timedelta(minutes=2 ** (attempts - 1)), MAX_RETRY_DELAY)
+
+
+def notification_send(*, notification_id: int, now: datetime | None = None) -> bool:
+    """Send one pending notification; True if it went out now.
+
+    The row is locked while sending (another worker skips it), so two workers never send it at
+    once. A failure to send is recorded on the row (attempts, last error, next attempt) and not
+    raised: the sweep retries it. Database errors do raise, so the task is retried.
+    """
+    with transaction.atomic():
+        notification = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(pk=notification_id, state=NotificationState.PENDING)
+            .first()
+        )
+        if notification is None:  # sent or failed already, or in another worker's hands
+            return False
+        now = now or timezone.now()
+        notification.attempts += 1
+        try:
+            send_mail(
+                single_line(notification.subject),
+                notification.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [notification.recipient],
+            )
+        except Exception as exc:  # SMTP refused, timed out, bad address...: record and retry
+            notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if notification.attempts >= MAX_ATTEMPTS:
+                notification.state = NotificationState.FAILED
+                logger.error(
+                    "notification %s to %s failed for good after %d attempts: %s",
+                    notification.pk,
+                    notification.recipient,
+                    notification.attempts,
+                    notification.last_error,
+                )
+            else:
+                notification.next_attempt_at = now + _retry_delay(notification.attempts)
+                logger.warning(
+                    "notification %s not sent (attempt %d), retrying at %s: %s",
+                    notification.pk,
+                    notification.attempts,
+                    notification.next_attempt_at.isoformat(),
+                    notification.last_error,
+                )
+            notification.save(update_fields=["attempts", "last_error", "state", "next_attempt_at"])
+            return False
+        notification.state = NotificationState.SENT
+        notification.sent_at = now
+        notification.save(update_fields=["attempts", "state", "sent_at"])
+        return True
+
+
+def notifications_send_due(*, now: datetime | None = None) -> int:
+    """The sweep (every minute): send pending notifications whose time has come, that the task
+    sent after commit did not (the broker was down, the worker died, SMTP refused)."""
+    now = now or timezone.now()
+    due = Notification.objects.filter(
+        state=NotificationState.PENDING, next_attempt_at__lte=now, created__lte=now - SWEEP_GRACE
+    ).order_by("next_attempt_at", "pk")
+    sent = 0
+    for pk in list(due.values_list("pk", flat=True)[:500]):
+        sent += notification_send(notification_id=pk, now=now)
     return sent
 
 
-def review_reminders_send(*, now=None) -> int:
-    """Daily: remind stewards of submitted requests due within a few days or overdue."""
+@transaction.atomic
+def notifications_retry(*, notification_ids: list[int]) -> int:
+    """An administrator sends failed (or pending) notifications again: pending, due now, with a
+    fresh budget of attempts. Returns how many were put back."""
+    ids = list(
+        Notification.objects.filter(pk__in=notification_ids)
+        .exclude(state=NotificationState.SENT)
+        .values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=ids).update(
+        state=NotificationState.PENDING, attempts=0, next_attempt_at=timezone.now()
+    )
+    for pk in ids:
+        enqueue_after_commit(SEND_TASK, pk)
+    return len(ids)
+
+
+def review_reminders_send(*, now: datetime | None = None) -> int:
+    """Daily: remind stewards of submitted requests due within a few days or overdue (one
+    reminder per request, steward and day)."""
     now = now or timezone.now()
     soon = now + timedelta(days=REMIND_DAYS_BEFORE_DEADLINE)
     due = AccessRequest.objects.filter(
         state=RequestState.SUBMITTED, deadline__lte=soon
     ).select_related("dataset__publisher", "requester")
-    sent = 0
+    written = 0
     for request in due:
         overdue = request.deadline <= now
         wording = "is overdue" if overdue else f"is due on {request.deadline:%Y-%m-%d}"
-        for email in _steward_emails(request):
-            sent += _send_once(
-                f"reminder:{request.pk}:{now:%Y-%m-%d}:{email}",
-                email,
-                f"[Passerelle] Decision on '{request.dataset.title}' {wording}",
-                f"The access request of {request.requester} for '{request.dataset.title}' "
-                f"{wording} (deadline {request.deadline:%Y-%m-%d %H:%M} UTC).\n\n"
-                f"{_request_url(request)}\n",
+        title = single_line(request.dataset.title)
+        with transaction.atomic():
+            written += len(
+                _enqueue(
+                    [
+                        Message(
+                            f"reminder:{request.pk}:{now:%Y-%m-%d}:{email}",
+                            email,
+                            _subject(f"Decision on '{title}' {wording}"),
+                            f"The access request of {_who(request.requester)} for '{title}' "
+                            f"{wording} (deadline {request.deadline:%Y-%m-%d %H:%M} UTC).\n\n"
+                            f"{_request_url(request)}\n",
+                        )
+                        for email in _steward_emails(request)
+                    ]
+                )
             )
-    return sent
+    return written
+
+
+def notifications_write_for_event(*, event_id: int) -> int:
+    """Write the notifications of an event recorded before the outbox existed (a task queued by
+    an older version); those already written or sent are skipped by their keys."""
+    with transaction.atomic():
+        event = (
+            AccessEvent.objects.select_related(
+                "access_request__dataset__publisher", "access_request__requester", "actor"
+            )
+            .filter(pk=event_id)
+            .first()
+        )
+        return len(_enqueue(messages_for_event(event), event=event)) if event else 0

@@ -18,6 +18,7 @@ from access.events import AuditAction
 from access.models import OPEN_STATES, AccessRequest, RequestState
 from catalogue.models import AccessRights, Dataset, Distribution, LicenceVersion, Publisher
 from core.errors import ApplicationError, ConflictError
+from core.text import single_line
 
 from .audit import event_record
 from .decisions import approve_locked
@@ -151,9 +152,10 @@ def access_request_create(
     request = AccessRequest(
         requester=requester,
         dataset=dataset,
+        whole_dataset=not chosen,
         purpose=purpose,
-        project_title=project_title.strip(),
-        affiliation=affiliation.strip(),
+        project_title=single_line(project_title),
+        affiliation=single_line(affiliation),
         duration_days=duration,
         licence_version=version,
         licence_accepted_at=now,
@@ -201,12 +203,13 @@ def access_request_update(
         request.duration_days = _validate_duration(changes["duration_days"], request.dataset)
     for field in ("project_title", "affiliation"):
         if field in changes:
-            setattr(request, field, (changes[field] or "").strip())
+            setattr(request, field, single_line(changes[field] or ""))
     request.save()
     if "distributions" in changes:
-        request.distributions.set(
-            _validate_distributions(request.dataset, changes["distributions"])
-        )
+        chosen = _validate_distributions(request.dataset, changes["distributions"])
+        request.whole_dataset = not chosen
+        request.save(update_fields=["whole_dataset"])
+        request.distributions.set(chosen)
     event_record(request, actor=user, action=AuditAction.EDITED, from_state=request.state)
     return request
 

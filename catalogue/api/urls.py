@@ -16,6 +16,11 @@ urlpatterns = [
         name="distribution-list",
     ),
     path(
+        "datasets/<str:id_or_slug>/distributions/<uuid:distribution_id>/",
+        views.DistributionDetailView.as_view(),
+        name="distribution-detail",
+    ),
+    path(
         "datasets/<str:id_or_slug>/distributions/<uuid:distribution_id>/download/",
         views.PublicDistributionDownloadView.as_view(),
         name="distribution-download",

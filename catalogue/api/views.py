@@ -188,6 +188,42 @@ class DistributionListView(APIView):
         )
 
 
+class DistributionDetailView(APIView):
+    """One distribution; its publisher's stewards remove it (its file goes with it, and every
+    approval and grant that covered it stops covering it)."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+
+    @extend_schema(parameters=[ID_OR_SLUG], responses=DistributionOutputSerializer)
+    def get(self, request: Request, id_or_slug: str, distribution_id: str) -> Response:
+        dataset = selectors.dataset_get(id_or_slug=id_or_slug)
+        distribution = _distribution_of(dataset, distribution_id)
+        return Response(
+            DistributionOutputSerializer(distribution, context={"request": request}).data
+        )
+
+    @extend_schema(parameters=[ID_OR_SLUG], responses={204: None})
+    def delete(self, request: Request, id_or_slug: str, distribution_id: str) -> Response:
+        # Another publisher's dataset is not found for writing, as for datasets.
+        dataset = selectors.dataset_get(
+            id_or_slug=id_or_slug,
+            queryset=Dataset.objects.filter(
+                publisher__in=selectors.publishers_stewarded_by(user=request.user)
+            ),
+        )
+        services.distribution_delete(
+            user=request.user, distribution=_distribution_of(dataset, distribution_id)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+def _distribution_of(dataset: Dataset, distribution_id: str):
+    distribution = dataset.distributions.filter(pk=distribution_id).first()
+    if distribution is None:
+        raise NotFoundError(f"No distribution {distribution_id} in the dataset '{dataset.slug}'.")
+    return distribution
+
+
 class PublicDistributionDownloadView(APIView):
     """The bytes of a PUBLIC dataset's file. Restricted and non-public data answer 404 here."""
 

@@ -21,6 +21,7 @@ from catalogue.models import (
     Theme,
 )
 from core.errors import ApplicationError, ConflictError
+from core.text import single_line
 
 from .distributions import delete_stored_files
 from .stewardship import ensure_steward
@@ -69,6 +70,16 @@ def normalise_languages(languages: Iterable[str]) -> list[str]:
         if code not in result:
             result.append(code)
     return result
+
+
+def _title(title: str) -> str:
+    """A title is one line: it heads lists and e-mail subjects."""
+    title = single_line(title)
+    if not title:
+        raise ApplicationError(
+            "A title is required.", fields={"title": ["This field is required."]}
+        )
+    return title
 
 
 def unique_dataset_slug(title: str, *, exclude_pk: Any = None) -> str:
@@ -125,7 +136,7 @@ def dataset_create(*, user: AbstractBaseUser, data: DatasetData) -> Dataset:
         )
     dataset = Dataset(
         slug=slug,
-        title=data.title.strip(),
+        title=_title(data.title),
         description=data.description.strip(),
         publisher=data.publisher,
         data_space=data.data_space,
@@ -167,6 +178,8 @@ def dataset_update(*, user: AbstractBaseUser, dataset: Dataset, changes: dict[st
         ensure_steward(user=user, publisher=changes["publisher"])
     changes = dict(changes)
     themes = changes.pop("themes", None)
+    if "title" in changes:
+        changes["title"] = _title(changes["title"])
     if "keywords" in changes:
         changes["keywords"] = normalise_keywords(changes["keywords"])
     if "languages" in changes:

@@ -16,6 +16,7 @@ from catalogue.models import (
     Distribution,
 )
 from core.errors import ApplicationError
+from core.text import single_line
 
 from .stewardship import ensure_steward
 
@@ -84,7 +85,7 @@ def distribution_add_file(
         )
     distribution = Distribution(
         dataset=dataset,
-        title=(title or upload.name or "file").strip()[:300],
+        title=(single_line(title or upload.name or "") or "file")[:300],
         description=description,
         format=code,
         # Browsers label CSV as text/plain or application/vnd.ms-excel; the format decides.
@@ -119,7 +120,7 @@ def distribution_add_service(
     code = _resolve_format(format, "")
     return Distribution.objects.create(
         dataset=dataset,
-        title=title,
+        title=single_line(title)[:300] or access_url[:300],
         description=description,
         format=code,
         media_type=FORMAT_MEDIA_TYPES[code],

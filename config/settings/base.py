@@ -182,6 +182,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=7, minute=0),
     },
     "access-expire-requests": {"task": "access.expire_requests", "schedule": 60.0},
+    "access-send-due-notifications": {"task": "access.send_due_notifications", "schedule": 60.0},
     "access-provision-missing-grants": {
         "task": "access.provision_missing_grants",
         "schedule": 60.0,

@@ -21,7 +21,7 @@ from rest_framework import status
 
 from access.models import Grant, GrantState
 from catalogue.models import Distribution
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotFoundError
 from delivery.models import GrantDownload
 
 from .signing import derived_secret
@@ -46,10 +46,9 @@ def _mac(grant_id: str, distribution_id: str, expires: int) -> str:
 
 
 def grant_files(grant: Grant) -> list[Distribution]:
-    """The files a grant opens: the approved subset, or every file of the dataset."""
-    chosen = list(grant.distributions.all())
-    files = chosen or list(grant.dataset.distributions.all())
-    return [d for d in files if d.file]
+    """The files a grant opens: exactly those its approval covered that still exist (with
+    bytes; service endpoints have none). Nothing else, ever: not the dataset's other files."""
+    return [d for d in grant.access_request.approved_distributions.all() if d.file]
 
 
 @dataclass(frozen=True)
@@ -83,12 +82,12 @@ def download_links(
 def download_authorise(
     *, grant_id: str, distribution_id: str, expires: str | None, signature: str | None
 ) -> tuple[Grant, Distribution]:
-    """Check a link; return what it opens, or raise 403 (forged, foreign, revoked) / 410."""
+    """Check a link; return what it opens, or raise 403 (forged, foreign, revoked), 410
+    (expired) or 404 (the file was removed from the dataset since the link was made)."""
     forbidden = LinkForbiddenError("This download link is not valid.")
-    try:
-        expires_at = int(expires or "")
-    except ValueError:
-        raise forbidden from None
+    if not (expires or "").isascii() or not (expires or "").isdecimal():
+        raise forbidden
+    expires_at = int(expires)
     expected = _mac(str(grant_id), str(distribution_id), expires_at)
     # Bytes, not str: compare_digest refuses non-ASCII strings, and a forged link may carry any.
     given = (signature or "").encode("utf-8", "replace")
@@ -96,14 +95,19 @@ def download_authorise(
         raise forbidden
     if expires_at < time.time():
         raise LinkGoneError("This download link has expired; ask for a new one on the grant.")
-    grant = Grant.objects.select_related("dataset").filter(pk=grant_id).first()
+    grant = Grant.objects.select_related("dataset", "access_request").filter(pk=grant_id).first()
     if grant is None or grant.state == GrantState.REVOKED:
         raise forbidden
     if grant.state == GrantState.EXPIRED or grant.expires_at.timestamp() <= time.time():
         raise LinkGoneError("The grant has expired.")
     distribution = next((d for d in grant_files(grant) if str(d.pk) == str(distribution_id)), None)
     if distribution is None:
-        raise forbidden
+        # The link was signed for this grant and file, so the file was in the grant: it has
+        # been removed from the dataset since. Saying so tells the holder nothing new.
+        raise NotFoundError(
+            "This file is no longer part of the grant: it was removed from the dataset."
+            + ("" if grant_files(grant) else " The grant covers no files any more.")
+        )
     return grant, distribution
 
 

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/access-requests/"
 REQUEST_KEYS = {
     "id", "url", "state", "dataset", "requester", "purpose", "project_title", "affiliation",
-    "duration_days", "distributions", "licence_acceptance", "created", "submitted_at",
+    "duration_days", "whole_dataset", "distributions", "approved_distributions",
+    "licence_acceptance", "created", "submitted_at",
     "deadline", "decided_at", "decided_by", "decision_reason", "valid_until", "grant",
 }  # fmt: skip
 

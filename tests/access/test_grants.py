@@ -6,12 +6,14 @@ import threading
 
 import pytest
 from django.db import connection
+from rest_framework.test import APIClient
 
 from access import services
 from access.models import AccessEvent, Grant, GrantState
-from catalogue.models import AccessRights
-from tests.access.factories import PURPOSE
-from tests.catalogue.factories import DatasetFactory
+from catalogue.models import AccessRights, Distribution
+from tests.access.factories import PURPOSE, approved_request, submitted_request
+from tests.accounts.factories import UserFactory, token_client
+from tests.catalogue.factories import DatasetFactory, PublisherFactory, file_distribution
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +24,7 @@ def test_provisioning_is_idempotent_and_recorded(approved, grant):
     assert services.grant_provision(access_request_id=approved.pk).pk == grant.pk
     assert Grant.objects.filter(access_request=approved).count() == 1
     assert approved.events.filter(action="grant_provisioned").count() == 1
-    services.audit_log_verify()
+    assert services.audit_log_verify().ok
 
 
 def test_steward_revokes_through_the_api(steward_client, grant, researcher_client):
@@ -149,3 +151,86 @@ def test_fifty_concurrent_approvals_of_one_request_make_one_grant(researcher, st
     assert outcomes.count("approved") == 1
     assert request.events.filter(action="approved").count() == 1
     assert Grant.objects.filter(access_request=request).count() == 1
+
+
+# --- a grant never widens ----------------------------------------------------------------------
+
+
+def grant_file_titles(client, grant) -> list[str]:
+    return [f["title"] for f in client.get(f"/api/v1/grants/{grant.pk}/").json()["files"]]
+
+
+def test_a_file_added_after_approval_is_not_in_the_grant(grant, grantee_client, restricted):
+    original = grant_file_titles(grantee_client, grant)
+    file_distribution(restricted, b"added later\n", "later.csv", title="Added later")
+    assert grant_file_titles(grantee_client, grant) == original
+    assert "Added later" not in original
+
+
+def test_removing_every_approved_file_leaves_a_grant_that_covers_nothing(
+    researcher, steward, steward_client, grantee_client, api_client, restricted
+):
+    """Asked for one file of two: when that file is removed, the grant opens nothing, never the
+    other file."""
+    chosen = file_distribution(restricted, b"chosen\n", "chosen.csv", title="Chosen")
+    file_distribution(restricted, b"not chosen\n", "other.csv", title="Not chosen")
+    request = approved_request(researcher, steward, restricted, distributions=[chosen.pk])
+    grant = services.grant_provision(access_request_id=request.pk)
+    link = grantee_client.get(f"/api/v1/grants/{grant.pk}/").json()["files"][0]["download_url"]
+    assert grant_file_titles(grantee_client, grant) == ["Chosen"]
+
+    response = steward_client.delete(
+        f"/api/v1/datasets/{restricted.slug}/distributions/{chosen.pk}/"
+    )
+    assert response.status_code == 204
+    assert grant_file_titles(grantee_client, grant) == []
+    gone = api_client.get(link)
+    assert gone.status_code == 404
+    assert "no longer part of the grant" in gone.json()["error"]["message"]
+    assert "covers no files" in gone.json()["error"]["message"]
+    detail = grantee_client.get(f"/api/v1/access-requests/{request.pk}/").json()
+    assert detail["whole_dataset"] is False
+    assert detail["distributions"] == [] and detail["approved_distributions"] == []
+
+
+def test_a_request_whose_chosen_files_are_gone_is_not_approved_for_everything(
+    researcher, steward_client, restricted
+):
+    chosen = file_distribution(restricted, b"chosen\n", "chosen.csv", title="Chosen")
+    file_distribution(restricted, b"not chosen\n", "other.csv", title="Not chosen")
+    request = submitted_request(researcher, restricted, distributions=[chosen.pk])
+    steward_client.delete(f"/api/v1/datasets/{restricted.slug}/distributions/{chosen.pk}/")
+    response = steward_client.post(f"/api/v1/access-requests/{request.pk}/approve/", {})
+    assert response.status_code == 409
+    assert "removed from the dataset" in response.json()["error"]["message"]
+    request.refresh_from_db()
+    assert request.state == "submitted" and not request.approved_distributions.exists()
+
+
+def test_the_whole_dataset_is_frozen_at_approval(researcher, steward, restricted, restricted_file):
+    request = approved_request(researcher, steward, restricted)
+    file_distribution(restricted, b"later\n", "later.csv")
+    assert list(request.approved_distributions.all()) == [restricted_file]
+    assert request.whole_dataset is True
+
+
+@pytest.mark.parametrize(
+    ("who", "status"), [("steward", 204), ("rival", 404), ("researcher", 404), ("anonymous", 401)]
+)
+def test_only_the_publishers_stewards_remove_a_file_through_the_api(
+    who, status, restricted_file, restricted, steward_client, researcher_client
+):
+    rival = UserFactory(username="rival-steward")
+    PublisherFactory(slug="rival-farms").stewards.add(rival)
+    client = {
+        "steward": steward_client,
+        "rival": token_client(rival),
+        "researcher": researcher_client,
+        "anonymous": APIClient(),
+    }[who]
+    url = f"/api/v1/datasets/{restricted.pk}/distributions/{restricted_file.pk}/"
+    response = client.delete(url)
+    assert response.status_code == status, response.content
+    if status != 204:
+        assert "error" in response.json()
+    assert Distribution.objects.filter(pk=restricted_file.pk).exists() == (status != 204)

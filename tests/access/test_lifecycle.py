@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from access import services
-from access.models import AccessEvent, RequestState
+from access.models import AccessEvent, Notification, RequestState
 from catalogue.models import AccessRights
 from catalogue.services import licence_publish_text
 from core.errors import ApplicationError, ConflictError
@@ -48,15 +48,23 @@ def test_emails_go_to_stewards_on_submission_and_to_the_researcher_on_decisions(
     with django_capture_on_commit_callbacks() as enqueued:
         request = create(researcher, restricted)
         services.access_request_return(user=steward, request=request, comment="Add a project.")
-    assert len(enqueued) == 2  # submitted, returned (creation e-mails nobody): after commit
-    for event in request.events.all():
-        services.notify_for_event(event_id=event.pk)
+    # Written with the changes, sent only after commit: submitted (researcher and steward) and
+    # returned (researcher); the creation itself e-mails nobody.
+    pending = list(Notification.objects.order_by("pk"))
+    assert [(n.recipient, n.state) for n in pending] == [
+        (researcher.email, "pending"),
+        (steward.email, "pending"),
+        (researcher.email, "pending"),
+    ]
+    assert len(enqueued) == 3 and not mail.outbox
+    for notification in pending:
+        assert services.notification_send(notification_id=notification.pk)
     by_recipient = {(tuple(m.to), m.subject) for m in mail.outbox}
     assert any(to == (steward.email,) and "submitted" in subj for to, subj in by_recipient)
     assert any(to == (researcher.email,) and "was returned" in subj for to, subj in by_recipient)
     sent = len(mail.outbox)
-    for event in request.events.all():  # a retried task sends nothing twice
-        services.notify_for_event(event_id=event.pk)
+    for notification in pending:  # a retried task sends nothing twice
+        assert not services.notification_send(notification_id=notification.pk)
     assert len(mail.outbox) == sent
 
 
@@ -65,8 +73,11 @@ def test_reminders_for_requests_due_soon_or_overdue(researcher, steward, restric
     assert services.review_reminders_send() == 0  # due in 30 days
     later = request.deadline + timedelta(days=1)
     assert services.review_reminders_send(now=later) == 1
-    assert "overdue" in mail.outbox[-1].subject
+    reminder = Notification.objects.get(key__startswith="reminder:")
+    assert reminder.recipient == steward.email and "overdue" in reminder.subject
     assert services.review_reminders_send(now=later) == 0  # once a day
+    assert services.notification_send(notification_id=reminder.pk)
+    assert "overdue" in mail.outbox[-1].subject
 
 
 def test_public_dataset_is_approved_at_once(researcher, publisher):

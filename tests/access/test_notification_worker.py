@@ -10,7 +10,7 @@ from django.core import mail
 from django.core.mail.backends.locmem import EmailBackend
 from rest_framework.test import APIClient
 
-from access.models import SentNotification
+from access.models import Notification, NotificationState
 from accounts.services import api_token_create
 from catalogue.models import AccessRights
 from tests.access.factories import PURPOSE
@@ -69,4 +69,4 @@ def test_creating_a_request_e_mails_the_steward_from_the_worker_after_commit(
     assert PURPOSE in message.body
     assert response.json()["id"] in message.body
     assert sending_threads and request_thread not in sending_threads
-    assert SentNotification.objects.filter(recipient=steward.email).count() == 1
+    assert Notification.objects.get(recipient=steward.email).state == NotificationState.SENT
