@@ -8,10 +8,13 @@ Django's 404 and permission errors, and the domain errors raised by services, wh
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -79,7 +82,29 @@ def _validation_payload(detail: Any) -> tuple[str, dict[str, list[str]]]:
     return (messages[0] if messages else "Invalid input."), {}
 
 
+# The database connection dropped or cannot be made: the request may succeed in a moment.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+
+
+def _unavailable_body() -> dict[str, Any]:
+    return error_body(
+        "service_unavailable",
+        "The database is not answering; nothing was changed. Try again in a moment.",
+    )
+
+
+def _retry_after() -> str:
+    return str(getattr(settings, "RETRY_AFTER_SECONDS", 30))
+
+
 def api_exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        logger.warning("database unavailable: %s: %s", type(exc).__name__, exc)
+        return Response(
+            _unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": _retry_after()},
+        )
     if isinstance(exc, ApplicationError):
         return Response(
             error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code
@@ -130,6 +155,12 @@ def handler404(request: HttpRequest, exception: Exception | None = None) -> Json
 
 
 def handler500(request: HttpRequest) -> JsonResponse:
+    """Django calls this inside its ``except`` block: a dropped database connection anywhere
+    (a middleware, the admin, a template) is a 503 to retry, not a 500."""
+    if isinstance(sys.exc_info()[1], UNAVAILABLE_ERRORS):
+        response = JsonResponse(_unavailable_body(), status=503)
+        response["Retry-After"] = _retry_after()
+        return response
     return _json_error(500, "server_error", "An unexpected error occurred; it has been logged.")
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,7 +16,6 @@ from access.models import AccessRequest, Grant, GrantState, RequestState
 from .audit import event_record
 
 logger = logging.getLogger(__name__)
-PROVISION_SWEEP_DELAY = timedelta(seconds=30)
 EXPIRY_WARNING_DAYS = 3
 
 
@@ -61,9 +61,11 @@ def _grant_create(request: AccessRequest) -> Grant:
     return grant
 
 
-def grants_provision_missing(*, older_than: timedelta = PROVISION_SWEEP_DELAY) -> int:
+def grants_provision_missing(*, older_than: timedelta | None = None) -> int:
     """The safety net: approved requests still without a grant a little after approval (the
     broker was down, or a worker died mid-task) are provisioned now."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     cutoff = timezone.now() - older_than
     pending = AccessRequest.objects.filter(
         state=RequestState.APPROVED, grant__isnull=True, decided_at__lte=cutoff

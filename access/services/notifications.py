@@ -34,8 +34,6 @@ from core.text import single_line
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "access.send_notification"
-# The task sent after commit gets the first go; the sweep picks up what is still pending after.
-SWEEP_GRACE = timedelta(seconds=30)
 # 1, 2, 4 ... minutes, then hourly: 30 attempts cover about a day of SMTP outage.
 MAX_ATTEMPTS = 30
 MAX_RETRY_DELAY = timedelta(hours=1)
@@ -274,8 +272,10 @@ def notifications_send_due(*, now: datetime | None = None) -> int:
     """The sweep (every minute): send pending notifications whose time has come, that the task
     sent after commit did not (the broker was down, the worker died, SMTP refused)."""
     now = now or timezone.now()
+    # The task sent after commit gets the first go; the sweep takes what is pending after that.
+    grace = timedelta(seconds=settings.SWEEP_GRACE_SECONDS)
     due = Notification.objects.filter(
-        state=NotificationState.PENDING, next_attempt_at__lte=now, created__lte=now - SWEEP_GRACE
+        state=NotificationState.PENDING, next_attempt_at__lte=now, created__lte=now - grace
     ).order_by("next_attempt_at", "pk")
     sent = 0
     for pk in list(due.values_list("pk", flat=True)[:500]):

@@ -163,7 +163,19 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A broker that does not answer must not hold a web request: connecting gives up within
+    # seconds, and publishing is retried twice, then given up (the sweeps do the work later).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": 3600,
+        "socket_connect_timeout": 2,
+        "socket_timeout": 5,
+    }
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 2,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -175,6 +187,8 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How long the task sent after a commit has before a sweep does its work (provisioning, e-mail).
+SWEEP_GRACE_SECONDS = env.int("SWEEP_GRACE_SECONDS", default=30)
 CELERY_BEAT_SCHEDULE = {
     "workers-heartbeat": {"task": "workers.heartbeat", "schedule": 30.0},
     "access-remind-reviews": {
@@ -194,9 +208,22 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 if REDIS_URL:
+    # The cache holds throttle counters and the worker heartbeat: nothing that must not be lost.
+    # While Redis is down it fails open (reads miss, writes are dropped, one warning logged per
+    # minute) rather than turn every request into a 500.
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "IGNORE_EXCEPTIONS": True,
+                "SOCKET_CONNECT_TIMEOUT": 0.5,
+                "SOCKET_TIMEOUT": 0.5,
+            },
+        }
     }
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    DJANGO_REDIS_LOGGER = "passerelle.cache"
 else:
     CACHES = {
         "default": {
@@ -244,6 +271,9 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
 }
 
+# What a 503 (database or another dependency down) tells clients to wait before trying again.
+RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=30)
+
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=365)
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
@@ -252,7 +282,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="passerelle@localhost
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "core.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "core.middleware.RequestIdLogFilter"},
+        "once_a_minute": {"()": "core.logs.OncePerInterval", "seconds": 60},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },
@@ -264,7 +297,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # An outage of the cache logs one line a minute, not a traceback per request.
+        "passerelle.cache": {"level": "WARNING", "filters": ["once_a_minute"]},
+    },
 }
 
 if CELERY_BROKER_URL.startswith("filesystem://"):

@@ -14,10 +14,10 @@ def test_healthz_answers_without_touching_the_database(db, client, django_assert
 
 
 @pytest.mark.django_db
-def test_readyz_checks_database_and_broker(client):
+def test_readyz_checks_database_broker_and_cache(client):
     response = client.get("/readyz")
     assert response.status_code == 200, response.content
-    assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+    assert response.json()["checks"] == {"database": "ok", "broker": "ok", "cache": "ok"}
 
 
 @pytest.mark.django_db
