@@ -20,6 +20,10 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request: Request):
         header = authentication.get_authorization_header(request).split()
+        if header and header[0].lower() == b"bearer":
+            raise exceptions.AuthenticationFailed(
+                "Personal API tokens are sent as 'Authorization: Token <token>', not 'Bearer'."
+            )
         if not header or header[0].lower() != self.keyword.lower().encode():
             return None
         if len(header) != 2:
@@ -30,16 +34,22 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             raw = header[1].decode()
         except UnicodeError as exc:
             raise exceptions.AuthenticationFailed("The token contains invalid characters.") from exc
-        token = (
-            ApiToken.objects.select_related("user")
-            .filter(key_hash=hash_token(raw), revoked_at__isnull=True)
-            .first()
-        )
+        token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
         now = timezone.now()
-        if token is None or not token.user.is_active:
-            raise exceptions.AuthenticationFailed("Invalid or revoked token.")
+        # A stale token says why: the holder then knows whether to sign in again or to ask.
+        if token is None:
+            raise exceptions.AuthenticationFailed("Unknown token: check that it was copied whole.")
+        if token.revoked_at is not None:
+            raise exceptions.AuthenticationFailed(
+                f"This token was revoked on {token.revoked_at:%Y-%m-%d %H:%M} UTC (revoked by "
+                "its holder, or because the password changed); obtain a new one."
+            )
         if token.expires_at <= now:
-            raise exceptions.AuthenticationFailed("This token has expired; obtain a new one.")
+            raise exceptions.AuthenticationFailed(
+                f"This token expired on {token.expires_at:%Y-%m-%d %H:%M} UTC; obtain a new one."
+            )
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("The account this token belongs to is disabled.")
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return token.user, token

@@ -262,6 +262,7 @@ class NewDistributionForm(forms.ModelForm):
             self.add_error("access_url", "Give a file or a service URL, not both.")
         elif upload:
             try:
+                services.upload_check_size(size=upload.size)
                 services.distribution_resolve_format(
                     format=cleaned.get("format", ""), filename=upload.name
                 )

@@ -12,7 +12,7 @@ import sys
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
@@ -44,6 +44,11 @@ class ApplicationError(Exception):
 class NotFoundError(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"
+
+
+class PayloadTooLargeError(ApplicationError):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    code = "too_large"
 
 
 class ConflictError(ApplicationError):
@@ -105,6 +110,8 @@ def api_exception_handler(exc: Exception, context: dict) -> Response | None:
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": _retry_after()},
         )
+    if isinstance(exc, RequestDataTooBig):
+        exc = _body_too_large()
     if isinstance(exc, ApplicationError):
         return Response(
             error_body(exc.code, exc.message, exc.fields, **exc.extra), status=exc.status_code
@@ -142,7 +149,19 @@ def _json_error(status_code: int, code: str, message: str) -> JsonResponse:
     return JsonResponse(error_body(code, message), status=status_code)
 
 
+def _body_too_large() -> PayloadTooLargeError:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return PayloadTooLargeError(
+        f"The request body is larger than {limit:,} bytes.", extra={"max_bytes": limit}
+    )
+
+
 def handler400(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    if isinstance(exception, RequestDataTooBig):
+        too_large = _body_too_large()
+        return JsonResponse(
+            error_body(too_large.code, too_large.message, **too_large.extra), status=413
+        )
     return _json_error(400, "bad_request", "The request could not be understood.")
 
 

@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -36,3 +36,31 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get()
         return True
+
+
+class RejectNulMiddleware:
+    """A NUL byte is never valid in a path or a query parameter, and PostgreSQL refuses it in
+    text: answer 400 here, in the JSON error shape, before any view or admin filter runs a
+    query with it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        in_parameters = sorted(
+            key.replace("\x00", "%00")
+            for key, values in request.GET.lists()
+            if "\x00" in key or any("\x00" in value for value in values)
+        )
+        if in_parameters or "\x00" in request.path:
+            from core.errors import error_body  # the middleware module loads before settings
+
+            return JsonResponse(
+                error_body(
+                    "invalid",
+                    "The request contains a NUL byte (%00), which is never valid.",
+                    {name: ["Contains a NUL byte (%00)."] for name in in_parameters},
+                ),
+                status=400,
+            )
+        return self.get_response(request)

@@ -94,6 +94,8 @@ class Decision:
     # When the button is offered. Only a hint for the page: the service checks the state again.
     states: tuple[str, ...]
     danger: bool = False
+    # Stewards never decide on their own requests (the service refuses); revoking is allowed.
+    on_own_request: bool = False
 
     def call(self, *, user, access_request: AccessRequest, form: DecisionForm) -> AccessRequest:
         function: Callable[..., AccessRequest] = getattr(services, self.service)
@@ -117,7 +119,7 @@ DECISIONS = {
         ),
         Decision(
             "revoke", "Revoke", ReasonForm, "access_request_revoke", "revoked",
-            STEWARD, (RequestState.APPROVED,), danger=True,
+            STEWARD, (RequestState.APPROVED,), danger=True, on_own_request=True,
         ),
         Decision(
             "withdraw", "Withdraw", WithdrawForm, "access_request_withdraw", "withdrawn",

@@ -286,6 +286,8 @@ class AccessRequestAdmin(admin.ModelAdmin):
             }
             for decision in DECISIONS.values()
             if decision.role in roles and access_request.state in decision.states
+            and (decision.role != STEWARD or decision.on_own_request
+                 or access_request.requester_id != request.user.pk)
         ]  # fmt: skip
         editable = REQUESTER in roles and access_request.state in EDITABLE_STATES
         return {

@@ -31,6 +31,18 @@ def ensure_steward(user: AbstractBaseUser, request: AccessRequest) -> None:
         )
 
 
+def ensure_may_decide(user: AbstractBaseUser, request: AccessRequest) -> None:
+    """A steward decides on other people's requests only: approving, returning or rejecting
+    one's own request is never allowed, superusers included. (Revoking one's own access is.)"""
+    ensure_steward(user, request)
+    if request.requester_id == user.pk:
+        raise NotAllowedError(
+            "No one decides on their own access request: another steward of "
+            f"'{request.dataset.publisher.slug}' must approve, return or reject it.",
+            extra={"rule": "no_self_decision"},
+        )
+
+
 def _freeze_approved_files(request: AccessRequest) -> None:
     """Fix the files the approval covers: the dataset's files now, or those chosen that still
     exist. The grant opens exactly these; a file added later is not among them, a file removed
@@ -82,7 +94,7 @@ def access_request_approve(
     valid_until: datetime | None = None,
 ) -> AccessRequest:
     request = lock_request(request)
-    ensure_steward(user, request)
+    ensure_may_decide(user, request)
     if request.state != RequestState.SUBMITTED:
         raise state_conflict(request, "approved")
     now = timezone.now()
@@ -104,7 +116,7 @@ def access_request_reject(
 ) -> AccessRequest:
     reason = required_text(reason, "reason", "A reason for the rejection")
     request = lock_request(request)
-    ensure_steward(user, request)
+    ensure_may_decide(user, request)
     return move(
         request,
         actor=user,
@@ -124,7 +136,7 @@ def access_request_return(
 ) -> AccessRequest:
     comment = required_text(comment, "comment", "A comment saying what to change")
     request = lock_request(request)
-    ensure_steward(user, request)
+    ensure_may_decide(user, request)
     return move(
         request,
         actor=user,

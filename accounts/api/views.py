@@ -8,11 +8,11 @@ from rest_framework.exceptions import NotAuthenticated
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import ApiToken
+from core.api.throttling import ScopedRateThrottle
 
 
 class TokenObtainInputSerializer(serializers.Serializer):

@@ -20,6 +20,7 @@ from catalogue.models import (
 )
 from catalogue.search import search_filter
 from catalogue.selectors import ORDERINGS
+from core.api.filters import IsoDateTimeFilter
 from core.api.params import choice_error_messages
 
 KNOWN_FORMATS = ", ".join(FORMAT_MEDIA_TYPES)
@@ -69,7 +70,7 @@ class DatasetFilterSet(django_filters.FilterSet):
         method="filter_format",
         help_text=f"Distribution format: {', '.join(FORMAT_MEDIA_TYPES)}.",
     )
-    modified_since = django_filters.IsoDateTimeFilter(
+    modified_since = IsoDateTimeFilter(
         field_name="modified", lookup_expr="gte", help_text="ISO 8601 date or date-time."
     )
     ordering = django_filters.ChoiceFilter(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.exceptions import ValidationError
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -17,6 +18,8 @@ from catalogue import selectors, services
 from catalogue.models import AccessRights, Dataset
 from core.api.pagination import BoundedPageNumberPagination, SearchPagination
 from core.api.params import reject_unknown_params
+from core.api.parsers import FormParser
+from core.api.uploads import limit_upload
 from core.errors import NotFoundError
 
 from .filters import DatasetFilterSet
@@ -45,9 +48,6 @@ class DatasetViewSet(viewsets.ViewSet):
 
     permission_classes = [IsAuthenticatedOrReadOnly]
     lookup_url_kwarg = "id_or_slug"
-
-    def get_parsers(self):
-        return [JSONParser(), FormParser(), MultiPartParser()]
 
     @extend_schema(
         parameters=[
@@ -169,6 +169,7 @@ class DistributionListView(APIView):
                 publisher__in=selectors.publishers_stewarded_by(user=request.user)
             ).select_related("publisher"),
         )
+        limit_upload(request._request, limit=settings.MAX_DISTRIBUTION_UPLOAD_BYTES)
         serializer = DistributionUploadInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data

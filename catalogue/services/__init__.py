@@ -20,6 +20,7 @@ from .distributions import (
     distribution_add_service,
     distribution_delete,
     distribution_resolve_format,
+    upload_check_size,
 )
 from .licences import licence_publish_text
 from .stewardship import NotAStewardError, ensure_steward
@@ -42,4 +43,5 @@ __all__ = [
     "normalise_keywords",
     "normalise_languages",
     "unique_dataset_slug",
+    "upload_check_size",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -15,7 +16,7 @@ from catalogue.models import (
     Dataset,
     Distribution,
 )
-from core.errors import ApplicationError
+from core.errors import ApplicationError, PayloadTooLargeError
 from core.text import single_line
 
 from .stewardship import ensure_steward
@@ -58,6 +59,38 @@ def _hash_upload(upload: UploadedFile) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
+# type "/" subtype, then optional ";" parameters (RFC 6838 names, RFC 9110 parameters); matched
+# whole (fullmatch), so no line break or control character can ride along into a header.
+_TCHAR = r"[A-Za-z0-9!#$%&'*+.^_`|~-]+"
+_QUOTED = r'"[^"\\\x00-\x1f\x7f]*"'
+MEDIA_TYPE_RE = re.compile(rf"{_TCHAR}/{_TCHAR}(?:[ \t]*;[ \t]*{_TCHAR}=(?:{_TCHAR}|{_QUOTED}))*")
+
+
+def upload_check_size(*, size: int | None) -> None:
+    """An upload is refused when empty or larger than MAX_DISTRIBUTION_UPLOAD_BYTES."""
+    limit = settings.MAX_DISTRIBUTION_UPLOAD_BYTES
+    if size is not None and size > limit:
+        raise PayloadTooLargeError(
+            f"The file is {size:,} bytes; files are accepted up to {limit:,} bytes.",
+            fields={"file": [f"At most {limit:,} bytes."]},
+            extra={"max_bytes": limit},
+        )
+    if size == 0:
+        raise ApplicationError(
+            "The file is empty; nothing was stored.", fields={"file": ["The file is empty."]}
+        )
+
+
+def _check_media_type(media_type: str) -> str:
+    media_type = (media_type or "").strip()
+    if media_type and (len(media_type) > 120 or not MEDIA_TYPE_RE.fullmatch(media_type)):
+        raise ApplicationError(
+            "The media type is not valid.",
+            fields={"media_type": ["Give type/subtype, e.g. text/csv; charset=utf-8."]},
+        )
+    return media_type
+
+
 def distribution_add_file(
     *,
     user: AbstractBaseUser,
@@ -75,9 +108,12 @@ def distribution_add_file(
     before anything is stored.
     """
     ensure_steward(user=user, publisher=dataset.publisher)
+    upload_check_size(size=upload.size)
     expected = _parse_checksum(declared_checksum)
     code = _resolve_format(format, upload.name)
+    media_type = _check_media_type(media_type)
     sha256, size = _hash_upload(upload)
+    upload_check_size(size=size)  # the bytes read, whatever the upload said of itself
     if expected and expected != sha256:
         raise ChecksumMismatchError(
             "The uploaded file does not match the declared checksum; nothing was stored.",

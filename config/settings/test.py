@@ -51,6 +51,9 @@ if REQUIRE_SERVICES:
         )
 
 DEBUG = False
+# django-axes needs the request on every authenticate(); the test client's login() and
+# force_login() do not pass one. Tests of sign-in throttling turn it on.
+AXES_ENABLED = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

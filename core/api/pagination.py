@@ -1,8 +1,13 @@
 from __future__ import annotations
 
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import NotFound
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from core.api.params import whole_number
+
+# No list reaches a hundred million rows; a page past it is refused without a query.
+MAX_OFFSET = 100_000_000
 
 
 class BoundedPageNumberPagination(PageNumberPagination):
@@ -15,21 +20,28 @@ class BoundedPageNumberPagination(PageNumberPagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        try:
-            size = int(raw)
-        except ValueError:
-            raise ValidationError({"page_size": ["Must be a whole number."]}) from None
-        if not 1 <= size <= self.max_page_size:
-            raise ValidationError(
-                {"page_size": [f"Must be between 1 and {self.max_page_size}; got {size}."]}
-            )
-        return size
+        return whole_number(
+            raw,
+            name=self.page_size_query_param,
+            minimum=1,
+            maximum=self.max_page_size,
+            message=f"A whole number between 1 and {self.max_page_size}.",
+        )
 
     def get_page_number(self, request, paginator=None) -> int:
-        raw_page = request.query_params.get(self.page_query_param, "1")
-        if not raw_page.isdigit() or int(raw_page) < 1:
-            raise ValidationError({"page": ["Must be a whole number of at least 1."]})
-        return int(raw_page)
+        raw = request.query_params.get(self.page_query_param, "1")
+        page = whole_number(
+            raw,
+            name=self.page_query_param,
+            minimum=1,
+            maximum=10**18,
+            message="A whole number of at least 1.",
+        )
+        if (page - 1) * self.get_page_size(request) > MAX_OFFSET:
+            # Past any page a catalogue can have: refused before the database is asked to skip
+            # that many rows.
+            raise NotFound(f"Page {page} is past the last page.")
+        return page
 
     def paginate_queryset(self, queryset, request, view=None):
         page_number = self.get_page_number(request)

@@ -23,3 +23,17 @@ def choice_error_messages(label: str) -> dict[str, str]:
         "invalid_choice": f"Unknown {label} '%(value)s'.",
         "invalid_pk_value": f"Unknown {label} '%(pk)s'.",
     }
+
+
+def whole_number(raw: str, *, name: str, minimum: int, maximum: int, message: str) -> int:
+    """``raw`` as a whole number in [minimum, maximum], or a 400 on ``name`` with ``message``.
+
+    Only ASCII digits: ``str.isdigit`` also accepts "²" (which ``int`` then refuses) and "\\u0661"
+    (which it reads as 1); and a thousand digits is no page number.
+    """
+    if not (raw.isascii() and raw.isdecimal()) or len(raw) > 18:
+        raise ValidationError({name: [message]})
+    value = int(raw)
+    if not minimum <= value <= maximum:
+        raise ValidationError({name: [message]})
+    return value

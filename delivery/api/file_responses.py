@@ -137,6 +137,16 @@ def file_response(
         start, end = byte_range or (0, size - 1)
         return response, start, end - start + 1
 
+    if request.method == "HEAD":
+        # What a GET would answer, without opening the file or sending a byte.
+        start, end = byte_range or (0, size - 1)
+        response = HttpResponse(status=206 if byte_range else 200, content_type=content_type)
+        response["Content-Length"] = str(end - start + 1)
+        if byte_range:
+            response["Content-Range"] = f"bytes {start}-{end}/{size}"
+        _common_headers(response, distribution)
+        return response, start, 0
+
     if byte_range is None:
         response = FileResponse(distribution.file.open("rb"), content_type=content_type)
         response["Content-Length"] = str(size)

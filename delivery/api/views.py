@@ -12,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -22,6 +21,8 @@ from access import selectors
 from access import services as access_services
 from access.models import Grant, GrantState
 from core.api.pagination import BoundedPageNumberPagination
+from core.api.params import whole_number
+from core.net import client_ip
 from delivery import services
 
 from .file_responses import file_response
@@ -88,9 +89,13 @@ def _link_ttl(request: Request) -> int:
     if raw is None:
         return services.DEFAULT_LINK_TTL_SECONDS
     maximum = services.DEFAULT_LINK_TTL_SECONDS
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
-        raise ValidationError({"link_ttl": [f"Seconds between 1 and {maximum}."]})
-    return int(raw)
+    return whole_number(
+        raw,
+        name="link_ttl",
+        minimum=1,
+        maximum=maximum,
+        message=f"Seconds between 1 and {maximum}.",
+    )
 
 
 LINK_TTL = OpenApiParameter(
@@ -161,13 +166,15 @@ class GrantDownloadView(APIView):
         response, start, length = file_response(
             request._request, distribution, presign_seconds=expires - int(time.time())
         )
-        if response.status_code in (200, 206, 302):
+        # A HEAD asks about the file (size, digest, resumability) and takes no byte: not a
+        # download, not counted.
+        if request.method == "GET" and response.status_code in (200, 206, 302):
             services.download_record(
                 grant=grant,
                 distribution=distribution,
                 start=start,
                 length=length,
-                client=request.META.get("REMOTE_ADDR"),
+                client=client_ip(request._request),
             )
         return response
 

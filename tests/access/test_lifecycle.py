@@ -17,7 +17,7 @@ from catalogue.models import AccessRights
 from catalogue.services import licence_publish_text
 from core.errors import ApplicationError, ConflictError
 from tests.access.factories import submitted_request
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, token_client
 from tests.catalogue.factories import DatasetFactory
 
 pytestmark = pytest.mark.django_db
@@ -205,3 +205,29 @@ def test_the_database_refuses_to_change_or_delete_an_event(researcher, restricte
             cursor.execute(statement)
     assert AccessEvent.objects.filter(comment="forged").count() == 0
     assert AccessEvent.objects.count() == 2
+
+
+@pytest.mark.parametrize("decision", ["approve", "return", "reject"])
+def test_a_steward_never_decides_their_own_request(decision, steward, restricted, publisher):
+    other_steward = UserFactory(username="second-steward")
+    publisher.stewards.add(other_steward)
+    own = create(steward, restricted)  # stewards may request access like anyone
+    client = token_client(steward)
+    body = {"approve": {}, "return": {"comment": "Fine."}, "reject": {"reason": "No."}}[decision]
+    response = client.post(f"/api/v1/access-requests/{own.pk}/{decision}/", body, format="json")
+    assert response.status_code == 403
+    error = response.json()["error"]
+    assert error["rule"] == "no_self_decision"
+    assert "No one decides on their own access request" in error["message"]
+    own.refresh_from_db()
+    assert own.state == RequestState.SUBMITTED
+    # Another steward of the publisher decides it.
+    other = token_client(other_steward)
+    decided = other.post(f"/api/v1/access-requests/{own.pk}/{decision}/", body, format="json")
+    assert decided.status_code == 200
+
+
+def test_a_superuser_does_not_decide_their_own_request_either(restricted, admin_user):
+    own = create(admin_user, restricted)
+    with pytest.raises(services.NotAllowedError, match="their own"):
+        services.access_request_approve(user=admin_user, request=own)

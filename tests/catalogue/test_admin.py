@@ -228,6 +228,20 @@ def test_file_whose_format_cannot_be_inferred_is_an_inline_error(steward_admin_c
     assert stored_files() == []
 
 
+def test_a_file_over_the_upload_limit_is_an_inline_error(steward_admin_client, publisher, settings):
+    settings.MAX_DISTRIBUTION_UPLOAD_BYTES = 1000
+    upload = SimpleUploadedFile("readings.csv", b"x" * 1001)
+    data = dataset_post(publisher, **{"new_distributions-0-file": upload})
+
+    response = steward_admin_client.post(ADD_URL, data)
+
+    assert response.status_code == 200
+    formset = response.context["inline_admin_formsets"][0].formset
+    assert formset.forms[0].errors["file"] == ["At most 1,000 bytes."]
+    assert not Dataset.objects.exists()
+    assert stored_files() == []
+
+
 def test_service_refusal_during_save_rolls_everything_back(
     steward_admin_client, publisher, monkeypatch
 ):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -116,12 +118,18 @@ def test_duplicate_slug_is_409(steward_client, publisher):
         ({"file": "not-a-file"}, "file"),
         ({"file": True, "checksum": "md5:abc"}, "checksum"),
         ({"file": True, "format": "DOCX"}, "format"),
+        ({"file": b""}, "file"),  # empty
+        ({"file": True, "media_type": "text/csv\r\nX-Injected: 1"}, "media_type"),
+        ({"file": True, "media_type": "csv"}, "media_type"),
+        ({"file": True, "media_type": "text/csv; charset"}, "media_type"),
     ],
 )
 def test_bad_uploads_are_400(steward_client, publisher, data, field):
     dataset = DatasetFactory(publisher=publisher)
     if data.get("file") is True:
         data = {**data, "file": SimpleUploadedFile("data.csv", b"a\n")}
+    elif isinstance(data.get("file"), bytes):
+        data = {**data, "file": SimpleUploadedFile("data.csv", data["file"])}
     response = steward_client.post(f"{URL}{dataset.id}/distributions/", data)
     assert_error(response, 400, field)
     assert not dataset.distributions.exists()
@@ -133,3 +141,34 @@ def test_upload_with_uninferrable_format_asks_for_it(steward_client, publisher):
         f"{URL}{dataset.id}/distributions/", {"file": SimpleUploadedFile("blob.bin", b"\x00\x01")}
     )
     assert_error(response, 400, "format")
+
+
+@pytest.mark.parametrize("size", [1500, 3 * 1024 * 1024])  # counted while read; refused at once
+def test_an_upload_over_the_limit_is_413_and_stores_nothing(
+    steward_client, publisher, settings, size
+):
+    settings.MAX_DISTRIBUTION_UPLOAD_BYTES = 1000
+    dataset = DatasetFactory(publisher=publisher)
+    response = steward_client.post(
+        f"{URL}{dataset.id}/distributions/", {"file": SimpleUploadedFile("big.csv", b"x" * size)}
+    )
+    assert_error(response, 413, "file")
+    assert response.json()["error"]["max_bytes"] == 1000
+    assert not dataset.distributions.exists()
+    assert not any(Path(settings.DISTRIBUTION_ROOT).rglob("*.csv"))
+
+
+def test_an_upload_at_the_limit_is_accepted_with_a_valid_media_type(
+    steward_client, publisher, settings
+):
+    settings.MAX_DISTRIBUTION_UPLOAD_BYTES = 1000
+    dataset = DatasetFactory(publisher=publisher)
+    response = steward_client.post(
+        f"{URL}{dataset.id}/distributions/",
+        {
+            "file": SimpleUploadedFile("exact.csv", b"y" * 1000),
+            "media_type": 'text/csv; charset=utf-8; header="present"',
+        },
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["byte_size"] == 1000

@@ -96,6 +96,20 @@ def test_download_streams_the_file_with_digests_and_counts_it(grantee_client, gr
     assert GrantDownload.objects.get().bytes_requested == len(CONTENT)
 
 
+def test_a_head_request_describes_the_file_and_is_not_a_download(grantee_client, grant, api_client):
+    link = _link(grantee_client, grant)
+    whole = api_client.head(link)
+    assert whole.status_code == 200
+    assert whole.content == b""
+    assert whole["Content-Length"] == str(len(CONTENT))
+    assert whole["ETag"] == f'"{hashlib.sha256(CONTENT).hexdigest()}"'
+    part = api_client.head(link, HTTP_RANGE="bytes=100-199")
+    assert part.status_code == 206 and part["Content-Range"] == f"bytes 100-199/{len(CONTENT)}"
+    grant.refresh_from_db()
+    assert grant.download_count == 0
+    assert not GrantDownload.objects.exists()
+
+
 def test_ranges_resume_a_download(grantee_client, grant, api_client):
     link = _link(grantee_client, grant)
     partial = api_client.get(link, HTTP_RANGE="bytes=100-")
