@@ -1,14 +1,18 @@
 """Admin helpers every app uses: show a service's refusal on the form instead of a 500, save
-through services inside the admin's transaction, and small form fields."""
+through services inside the admin's transaction, small form fields, and short list cells."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.db import models
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
 
 from core.errors import ApplicationError
 
@@ -28,6 +32,37 @@ def add_service_errors(form: forms.BaseForm, exc: ApplicationError) -> None:
         form.add_error(name, msgs)
     if not on_fields:
         form.add_error(None, exc.message)
+
+
+# --- list cells --------------------------------------------------------------------------------
+# Admin lists must fit a 1280-pixel window next to the navigation and the filters (see
+# core/static/core/admin_lists.css): long values are cut short, whole in a tooltip.
+
+
+def list_text(value: Any, length: int) -> str:
+    """A long value cut to ``length`` characters in a list column, whole in its tooltip."""
+    text = str(value)
+    if len(text) <= length:
+        return text
+    return format_html('<span title="{}">{}</span>', text, Truncator(text).chars(length))
+
+
+def list_date(value: datetime | None) -> str:
+    """The day of a timestamp in a list column, on one line; the time in its tooltip."""
+    if value is None:
+        return "—"
+    local = timezone.localtime(value)
+    return format_html(
+        '<span class="nowrap" title="{}">{}</span>',
+        local.strftime("%Y-%m-%d %H:%M %Z"),
+        local.date().isoformat(),
+    )
+
+
+def list_id(value: Any) -> str:
+    """The first eight characters of a long identifier (a UUID), whole in its tooltip."""
+    text = str(value)
+    return format_html('<span class="nowrap" title="{}">{}…</span>', text, text[:8])
 
 
 class CommaSeparatedField(forms.CharField):

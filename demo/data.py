@@ -298,6 +298,14 @@ DATASETS: tuple[DemoDataset, ...] = (
         issued="2022-09-01",
         modified="2025-03-12",
         version="1.4",
+        files=(
+            DemoFile(
+                "tiergesundheit_milchvieh_stichprobe.csv",
+                "Stichprobe: 35 Prüfdatensätze aus sechs Betrieben (CSV)",
+                "Ein Datensatz je Tier und Milchleistungsprüfung, mit Befund und Behandlung; "
+                "Betriebe und Tiere pseudonymisiert.",
+            ),
+        ),
     ),
     DemoDataset(
         slug="crop-phenology-sentinel2",
@@ -354,6 +362,14 @@ DATASETS: tuple[DemoDataset, ...] = (
         issued="2023-03-01",
         modified="2025-05-20",
         version="2.0",
+        files=(
+            DemoFile(
+                "tractor_telemetry_sample_1hz.csv",
+                "Sample: 40 seconds of one tractor cultivating, 1 Hz (CSV)",
+                "Decoded CAN-bus and ISOBUS signals with GNSS position, as delivered per "
+                "machine and day.",
+            ),
+        ),
     ),
     # --- Observatoire agricole du Val de Loire ------------------------------------------------
     DemoDataset(
@@ -461,6 +477,14 @@ DATASETS: tuple[DemoDataset, ...] = (
         issued="2021-11-08",
         modified="2025-06-10",
         version="2024.2",
+        files=(
+            DemoFile(
+                "assolements_parcelles_extrait_2023.csv",
+                "Extrait : campagne 2023, six exploitations, une ligne par parcelle (CSV)",
+                "Exploitations pseudonymisées, parcelles sans géométrie ; séparateur virgule, "
+                "UTF-8.",
+            ),
+        ),
     ),
     # --- Autorité des mobilités du Grand Rhône ----------------------------------------------
     DemoDataset(
@@ -564,6 +588,14 @@ DATASETS: tuple[DemoDataset, ...] = (
         issued="2023-10-02",
         modified="2024-05-15",
         version="1.1",
+        files=(
+            DemoFile(
+                "emd2022_deplacements_extrait.csv",
+                "Extrait du fichier déplacements : six ménages (CSV)",
+                "Une ligne par déplacement, avec motifs, mode principal, zones fines et poids "
+                "du ménage.",
+            ),
+        ),
     ),
     DemoDataset(
         slug="frequentation-sites-touristiques-parcs-relais",
@@ -693,6 +725,14 @@ DATASETS: tuple[DemoDataset, ...] = (
         temporal=("2016-01-01", "2023-12-31"),
         issued="2024-05-13",
         modified="2025-04-01",
+        files=(
+            DemoFile(
+                "cxr_structured_reports_sample.json",
+                "Sample of the structured reports: eight studies (JSON)",
+                "Findings of both readers and the consensus; the images come through the "
+                "DICOMweb endpoint.",
+            ),
+        ),
         services=(
             DemoService(
                 "DICOMweb (WADO-RS) endpoint",
@@ -736,6 +776,14 @@ DATASETS: tuple[DemoDataset, ...] = (
         temporal=("2018-01-01", "2026-06-30"),
         issued="2023-01-16",
         modified="2026-07-14",
+        files=(
+            DemoFile(
+                "federated_node_example_result_readmissions.csv",
+                "Example result returned by the node: 30-day readmissions (CSV)",
+                "What an approved analysis sends back: aggregates only, counts under 10 "
+                "suppressed.",
+            ),
+        ),
         services=(
             DemoService(
                 "Federated analysis station API",
@@ -808,6 +856,13 @@ DATASETS: tuple[DemoDataset, ...] = (
         issued="2023-02-14",
         modified="2026-07-01",
         version="2026Q2",
+        files=(
+            DemoFile(
+                "smart_meter_panel_sample_2024-01-17.json",
+                "Sample: four households on 17 January 2024, 15-minute readings (JSON)",
+                "Import and export in kWh per quarter hour, with each household's equipment.",
+            ),
+        ),
     ),
     DemoDataset(
         slug="interruzioni-servizio-elettrico",
@@ -869,6 +924,12 @@ DATASETS: tuple[DemoDataset, ...] = (
         temporal=("2009-01-01", "2025-12-31"),
         issued="2022-10-10",
         modified="2026-01-20",
+        files=(
+            DemoFile(
+                "transformer_dga_sample.csv",
+                "Sample: 28 oil analyses with Duval zone and failure outcome (CSV)",
+            ),
+        ),
     ),
     DemoDataset(
         slug="regulatory-accounts-tariff-components",
@@ -948,6 +1009,14 @@ DATASETS: tuple[DemoDataset, ...] = (
         temporal=("2005-01-01", "2026-09-30"),
         issued="2010-11-02",
         modified="2026-10-30",
+        files=(
+            DemoFile(
+                "epa_microdatos_muestra_ficticia_2024T2.csv",
+                "Muestra ficticia con el diseño de registro, segundo trimestre de 2024 (CSV)",
+                "Diez viviendas inventadas para probar programas de lectura; no contiene datos "
+                "de la encuesta.",
+            ),
+        ),
     ),
     DemoDataset(
         slug="insercion-laboral-formacion-profesional",
@@ -1009,6 +1078,13 @@ DATASETS: tuple[DemoDataset, ...] = (
         temporal=("2008-01-01", "2024-12-31"),
         issued="2019-12-02",
         modified="2025-12-01",
+        files=(
+            DemoFile(
+                "business_demography_sample_firms.csv",
+                "Sample: twelve firms, from birth to their latest accounts (CSV)",
+                "Firm identifiers are pseudonyms; amounts in euros as filed.",
+            ),
+        ),
     ),
     DemoDataset(
         slug="licitaciones-contratos-publicos",

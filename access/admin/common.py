@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -57,11 +57,6 @@ def show_on_form(form: DecisionForm, exc: ApplicationError) -> bool:
 def person(user) -> str:
     full = user.get_full_name()
     return f"{full} ({user.get_username()})" if full else user.get_username()
-
-
-def day(value: datetime | None) -> str:
-    """A date in list columns: short and unambiguous."""
-    return timezone.localtime(value).date().isoformat() if value else "—"
 
 
 def deadline_status(access_request: AccessRequest, now=None) -> str:

@@ -23,7 +23,7 @@ class DatasetWithAccessAdmin(DatasetAdmin):
             list_display.append("request_access_link")
         return list_display
 
-    @admin.display(description="Access")
+    @admin.display(description="")
     def request_access_link(self, dataset: Dataset) -> str:
         url = reverse("admin:access_accessrequest_new", args=[dataset.pk])
         return format_html('<a href="{}" class="request-access-link">Request access</a>', url)

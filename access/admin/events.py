@@ -8,6 +8,7 @@ from django.http import HttpRequest
 
 from access import selectors
 from access.models import AccessEvent, RequestState
+from core.admin import list_date, list_text
 
 # --- events ---------------------------------------------------------------------------------
 
@@ -55,7 +56,9 @@ class AccessEventInline(ReadOnlyEventsMixin, admin.TabularInline):
 class AccessEventAdmin(ReadOnlyEventsMixin, admin.ModelAdmin):
     """The audit trail of the requests the user can see."""
 
-    list_display = ["position", "created", "access_request", "actor_name", "action", "transition"]
+    list_display = [
+        "position", "created_on", "request_summary", "actor_name", "action", "transition",
+    ]  # fmt: skip
     list_filter = ["action"]
     list_select_related = ["actor", "access_request__dataset", "access_request__requester"]
     fields = [
@@ -63,6 +66,16 @@ class AccessEventAdmin(ReadOnlyEventsMixin, admin.ModelAdmin):
         "comment", "prev_hash", "hash",
     ]  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description="Created", ordering="created")
+    def created_on(self, event: AccessEvent) -> str:
+        return list_date(event.created)
+
+    @admin.display(description="Request")
+    def request_summary(self, event: AccessEvent) -> str:
+        access_request = event.access_request
+        requester = access_request.requester.get_username()
+        return list_text(f"{requester} → {access_request.dataset.title}", 50)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AccessEvent]:
         visible = selectors.access_requests_visible_to(user=request.user)

@@ -13,6 +13,7 @@ from access.forms import (
     ReasonForm,
 )
 from access.models import Grant
+from core.admin import list_date, list_id
 from core.errors import ApplicationError
 
 from .common import (
@@ -26,15 +27,7 @@ from .common import (
 class GrantAdmin(admin.ModelAdmin):
     """Grants are made by workers, never by hand: the admin lists them and revokes them."""
 
-    list_display = [
-        "id",
-        "grantee",
-        "dataset",
-        "state",
-        "valid_from",
-        "expires_at",
-        "download_count",
-    ]
+    list_display = ["short_id", "grantee", "dataset", "state", "expires_on", "download_count"]
     list_filter = ["state", "dataset__publisher"]
     search_fields = ["grantee__username", "dataset__title", "id"]
     ordering = ["-created"]
@@ -53,6 +46,14 @@ class GrantAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.display(description="Grant", ordering="id")
+    def short_id(self, grant: Grant) -> str:
+        return list_id(grant.pk)
+
+    @admin.display(description="Expires", ordering="expires_at")
+    def expires_on(self, grant: Grant) -> str:
+        return list_date(grant.expires_at)
 
     @admin.action(description="Revoke selected grants (asks for a reason)")
     def revoke_selected(self, request: HttpRequest, queryset: QuerySet[Grant]):

@@ -33,7 +33,7 @@ from access.forms import (
 from access.models import AccessRequest, RequestState
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset, Licence, LicenceVersion
-from core.admin import add_service_errors
+from core.admin import add_service_errors, list_date
 from core.errors import ApplicationError
 
 from .common import (
@@ -42,7 +42,6 @@ from .common import (
     REQUESTER,
     STEWARD,
     DeadlineFilter,
-    day,
     deadline_status,
     describe_refusal,
     person,
@@ -155,7 +154,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Deadline", ordering="deadline")
     def deadline_marked(self, access_request: AccessRequest) -> str:
-        return self._marked(access_request, day(access_request.deadline))
+        return self._marked(access_request, list_date(access_request.deadline))
 
     @admin.display(description="Deadline")
     def deadline_detail(self, access_request: AccessRequest) -> str:
@@ -173,15 +172,15 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="Created", ordering="created")
     def created_on(self, access_request: AccessRequest) -> str:
-        return day(access_request.created)
+        return list_date(access_request.created)
 
     @admin.display(description="Submitted", ordering="submitted_at")
     def submitted_on(self, access_request: AccessRequest) -> str:
-        return day(access_request.submitted_at)
+        return list_date(access_request.submitted_at)
 
     @admin.display(description="Access until", ordering="valid_until")
     def valid_until_on(self, access_request: AccessRequest) -> str:
-        return day(access_request.valid_until)
+        return list_date(access_request.valid_until)
 
     @admin.display(description="Dataset")
     def dataset_link(self, access_request: AccessRequest) -> str:

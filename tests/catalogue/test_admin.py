@@ -14,7 +14,7 @@ from django.urls import reverse
 from catalogue import services
 from catalogue.models import Dataset, DataSpace, Distribution, Licence, LicenceVersion, Theme
 from core.errors import ApplicationError
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, admin_user_in
 from tests.catalogue.factories import DatasetFactory
 
 pytestmark = pytest.mark.django_db
@@ -168,6 +168,46 @@ def test_steward_browses_but_cannot_change_another_publishers_dataset(
     bulk = {"action": "delete_selected", "_selected_action": [other_dataset.pk], "post": "yes"}
     steward_admin_client.post(CHANGELIST_URL, bulk)
     assert Dataset.objects.filter(pk=other_dataset.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["researcher", "steward of another publisher"])
+def test_dataset_opened_read_only_shows_keywords_as_a_list_and_languages_by_name(
+    client, admin_steward, other_dataset, who
+):
+    other_dataset.keywords = ["soil", "carbon", "crop yield"]
+    other_dataset.languages = ["en", "de"]
+    other_dataset.save()
+    if who == "researcher":
+        client.force_login(admin_user_in(UserFactory(username="rui"), "Researchers"))
+    else:
+        client.force_login(admin_steward)
+
+    page = client.get(change_url(other_dataset))
+
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    content = page.content.decode()
+    assert "soil, carbon, crop yield" in content
+    assert "English (en), German (de)" in content
+    assert "[&quot;" not in content and '["' not in content  # no JSON, escaped or not
+
+
+def test_steward_edits_keywords_and_languages_as_comma_separated_text(
+    steward_admin_client, publisher
+):
+    dataset = DatasetFactory(publisher=publisher, keywords=["soil", "carbon"], languages=["en"])
+    page = steward_admin_client.get(change_url(dataset))
+    form = page.context["adminform"].form
+    assert 'value="soil, carbon"' in str(form["keywords"])
+    assert 'value="en"' in str(form["languages"])
+
+    data = form_data(page)
+    data.update({"keywords": "soil, carbon, nitrate", "languages": "en, DE"})
+    response = steward_admin_client.post(change_url(dataset), data)
+
+    assert response.status_code == 302
+    dataset.refresh_from_db()
+    assert (dataset.keywords, dataset.languages) == (["soil", "carbon", "nitrate"], ["en", "de"])
 
 
 def test_temporal_end_before_start_is_a_form_error_not_a_500(steward_admin_client, publisher):

@@ -139,6 +139,35 @@ def test_seed_demo_files_record_size_and_sha256_of_the_stored_bytes(monkeypatch,
     assert all(d.access_url.startswith("https://") for d in services)
 
 
+def test_seed_demo_gives_every_restricted_dataset_a_file_to_download(monkeypatch, private_storage):
+    seed_demo(monkeypatch)
+
+    # Approving any of them yields something a grant can deliver: bytes, their size and hash.
+    restricted = Dataset.objects.filter(access_rights=AccessRights.RESTRICTED)
+    assert restricted.count() == sum(spec.access_rights == "RESTRICTED" for spec in DATASETS)
+    without_file = []
+    for dataset in restricted.prefetch_related("distributions"):
+        stored = [d for d in dataset.distributions.all() if d.file]
+        if not stored:
+            without_file.append(dataset.slug)
+        for distribution in stored:
+            source = (DEMO_FILES_DIR / distribution.file.name.rsplit("/", 1)[-1]).read_bytes()
+            assert distribution.byte_size == len(source), distribution.file.name
+            assert distribution.sha256 == hashlib.sha256(source).hexdigest(), distribution.file.name
+            with private_storage.open(distribution.file.name, "rb") as file:
+                assert file.read() == source
+    assert without_file == []
+
+
+def test_demo_files_are_small_and_each_is_used_by_a_dataset():
+    used = {demo_file.filename for spec in DATASETS for demo_file in spec.files}
+    present = {path.name for path in DEMO_FILES_DIR.iterdir() if path.is_file()}
+
+    assert used == present
+    sizes = {name: (DEMO_FILES_DIR / name).stat().st_size for name in present}
+    assert max(sizes.values()) <= 10_000, sizes
+
+
 def test_seed_demo_keeps_each_dataset_modified_date(monkeypatch):
     seed_demo(monkeypatch)
 
