@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from axes.admin import AccessAttemptAdmin
-from axes.models import AccessAttempt
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -66,11 +66,23 @@ admin.site.register(User, AccountUserAdmin)
 
 # --- sign-in lockouts (django-axes) -------------------------------------------------------------
 
+
+@admin.display(description="When", ordering="attempt_time")
+def _when(record) -> str:
+    return list_date(record.attempt_time)
+
+
+@admin.display(description="Browser")
+def _agent(record) -> str:
+    return list_text(record.user_agent, 24)
+
+
 if admin.site.is_registered(AccessAttempt):
 
     class AccessAttemptUnlockAdmin(AccessAttemptAdmin):
         """django-axes' failed sign-ins, with an explicit "Unlock" for administrators."""
 
+        list_display = [_when, "username", "ip_address", "failures_since_start", "status"]
         actions = ["unlock", *AccessAttemptAdmin.actions]
 
         @admin.action(description="Unlock: forget the selected failed sign-ins")
@@ -85,3 +97,17 @@ if admin.site.is_registered(AccessAttempt):
 
     admin.site.unregister(AccessAttempt)
     admin.site.register(AccessAttempt, AccessAttemptUnlockAdmin)
+
+    class AccessLogListAdmin(AccessLogAdmin):
+        list_display = [_when, "username", "ip_address", _agent, "logout_time"]
+
+    class AccessFailureLogListAdmin(AccessFailureLogAdmin):
+        list_display = [_when, "username", "ip_address", _agent, "locked_out"]
+
+    for model, model_admin in (
+        (AccessLog, AccessLogListAdmin),
+        (AccessFailureLog, AccessFailureLogListAdmin),
+    ):
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+            admin.site.register(model, model_admin)

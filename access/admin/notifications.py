@@ -6,15 +6,17 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.text import Truncator
 
 from access import services
 from access.models import Notification, NotificationState
+from access.services.notifications import SUBJECT_PREFIX
+from core.admin import list_date, list_text
 
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
-    list_display = ["created", "recipient", "short_subject", "state", "attempts", "short_error"]
+    # Short columns, whole values in tooltips: the list fits 1280 pixels.
+    list_display = ["created_on", "recipient", "short_subject", "delivery", "short_error"]
     list_filter = ["state"]
     search_fields = ["recipient", "subject", "key"]
     date_hierarchy = "created"
@@ -42,13 +44,22 @@ class NotificationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
+    @admin.display(description="Created", ordering="created")
+    def created_on(self, notification: Notification) -> str:
+        return list_date(notification.created)
+
     @admin.display(description="Subject", ordering="subject")
     def short_subject(self, notification: Notification) -> str:
-        return Truncator(notification.subject).chars(70)
+        return list_text(notification.subject.removeprefix(SUBJECT_PREFIX), 50)
+
+    @admin.display(description="State", ordering="state")
+    def delivery(self, notification: Notification) -> str:
+        tries = f", {notification.attempts} attempt(s)" if notification.attempts != 1 else ""
+        return f"{notification.get_state_display()}{tries}"
 
     @admin.display(description="Last error")
     def short_error(self, notification: Notification) -> str:
-        return Truncator(notification.last_error).chars(60) or "—"
+        return list_text(notification.last_error, 40) or "—"
 
     @admin.action(description="Send the selected e-mails again", permissions=["view"])
     def send_again(self, request: HttpRequest, queryset: QuerySet[Notification]) -> None:

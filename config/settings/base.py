@@ -77,10 +77,14 @@ NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 AXES_FAILURE_LIMIT = env.int("SIGNIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("SIGNIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+# Not reset by a successful sign-in: axes would then forget every failure from that address,
+# so an attacker holding any account could sign in to it between guesses at another's password.
+# Failures are forgotten when the cool-off has passed since the last one.
+AXES_RESET_ON_SUCCESS = False
 AXES_CLIENT_IP_CALLABLE = "core.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed sign-in, for administrators to read
 AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"

@@ -128,14 +128,15 @@ def test_an_administrator_unlocks_an_account(client, steward_user, admin_user):
     assert admin_login(client, "stella", PASSWORD).status_code == 302
 
 
-def test_a_successful_sign_in_resets_the_count(client, steward_user):
+def test_signing_in_to_ones_own_account_does_not_reset_the_count_on_another(client, steward_user):
+    """An attacker with an account of their own cannot wipe their failures on someone else's
+    by signing in to it between guesses."""
+    UserFactory(username="mallory", is_staff=True)
     for _ in range(LIMIT - 1):
-        admin_login(client, "stella", "wrong")
-    assert admin_login(client, "stella", PASSWORD).status_code == 302
-    client.logout()
-    for _ in range(LIMIT - 1):
-        admin_login(client, "stella", "wrong")
-    assert admin_login(client, "stella", PASSWORD).status_code == 302
+        admin_login(client, "stella", "guess")
+        assert admin_login(client, "mallory", PASSWORD).status_code == 302
+        client.logout()
+    assert admin_login(client, "stella", "guess").status_code == 429
 
 
 def test_password_change_revokes_the_users_api_tokens(client, steward_user):
