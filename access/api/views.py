@@ -130,7 +130,12 @@ class AccessRequestViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[REQUEST_ID],
-        responses={200: AccessEventOutputSerializer(many=True), 404: STATE_ERRORS[404]},
+        responses={
+            200: AccessEventOutputSerializer(many=True),
+            404: error_response(
+                "No request with this id that you can see, or the page is past the last page."
+            ),
+        },
     )
     @action(detail=True, methods=["get"])
     def events(self, request: Request, id: str) -> Response:
