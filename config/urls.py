@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView
 
 from config import health
+from core.api.docs import RedocView, SwaggerView
 from core.errors import api_not_found
 from delivery.api.views import jwks_view
 
@@ -16,7 +17,9 @@ urlpatterns = [
     path(".well-known/jwks.json", jwks_view, name="jwks"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Swagger UI and Redoc, from our own static files (drf-spectacular-sidecar): no CDN.
+    path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     # Anything else under /api/ is a 404 in the API's JSON shape, even with DEBUG on.
     re_path(r"^api/", api_not_found),

@@ -1,7 +1,9 @@
 """Input and output shapes of the access-request API. Output shapes are the public contract.
 
 Inputs only parse: the rules (purpose length, duration bounds, licence acceptance, distributions
-of the dataset) belong to the services, which answer in the same error shape.
+of the dataset) belong to the services, which answer in the same error shape. Where a rule is a
+plain limit, the input declares it too, from the service's constant, so that the OpenAPI schema
+states it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access.models import AccessRequest, RequestState
+from access.services import MAX_PURPOSE_LENGTH, MIN_PURPOSE_LENGTH
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset
 from core.errors import NotFoundError
@@ -36,13 +39,22 @@ class StrictInputSerializer(serializers.Serializer):
 
 
 class _EditableFieldsInput(StrictInputSerializer):
+    # The service's limits, so that the schema states them and they cannot drift apart; the
+    # messages are the service's too. (It also asks for five words, which no schema can say.)
     purpose = serializers.CharField(
-        max_length=20_000, help_text="Purpose of use: at least one full sentence."
+        min_length=MIN_PURPOSE_LENGTH,
+        max_length=MAX_PURPOSE_LENGTH,
+        error_messages={
+            "min_length": f"At least {MIN_PURPOSE_LENGTH} characters and five words.",
+            "max_length": f"At most {MAX_PURPOSE_LENGTH} characters.",
+        },
+        help_text="Purpose of use: at least one full sentence (five words).",
     )
     project_title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
     duration_days = serializers.IntegerField(
         required=False,
+        min_value=1,
         help_text="Requested access period in days, at most the publisher's maximum "
         "(default 90, or the maximum if lower).",
     )

@@ -1,11 +1,7 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import (
-    OpenApiParameter,
-    OpenApiResponse,
-    extend_schema,
-)
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -17,6 +13,7 @@ from access import selectors, services
 from access.models import AccessRequest
 from core.api.pagination import BoundedPageNumberPagination
 from core.api.params import reject_unknown_params
+from core.api.schema import error_response, filter_parameters
 
 from .filters import AccessRequestFilterSet, request_ordering
 from .serializers import (
@@ -39,9 +36,9 @@ REQUEST_ID = OpenApiParameter(
 )
 LIST_PARAMS = set(AccessRequestFilterSet.base_filters) | {"page", "page_size"}
 STATE_ERRORS = {
-    403: OpenApiResponse(description="You can see the request but may not do this."),
-    404: OpenApiResponse(description="No request with this id that you can see."),
-    409: OpenApiResponse(description="Not allowed in the current state (named in the error)."),
+    403: error_response("You can see the request but may not do this."),
+    404: error_response("No request with this id that you can see."),
+    409: error_response("Not allowed in the current state (named in error.state)."),
 }
 
 
@@ -67,16 +64,7 @@ class AccessRequestViewSet(viewsets.ViewSet):
     lookup_value_regex = "[^/]+"  # a malformed id reaches the view and is a 404 in our shape
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                name,
-                OpenApiTypes.STR,
-                many=name in {"state", "publisher"},
-                description=str(spec.extra.get("help_text", "")),
-                enum=[key for key, _ in spec.extra["choices"]] if "choices" in spec.extra else None,
-            )
-            for name, spec in AccessRequestFilterSet.base_filters.items()
-        ],
+        parameters=filter_parameters(AccessRequestFilterSet),
         responses=AccessRequestOutputSerializer(many=True),
     )
     def list(self, request: Request) -> Response:
@@ -99,9 +87,9 @@ class AccessRequestViewSet(viewsets.ViewSet):
         request=AccessRequestCreateInputSerializer,
         responses={
             201: AccessRequestOutputSerializer,
-            409: OpenApiResponse(
-                description="You already have an open request for this dataset (named in "
-                "error.existing_request)."
+            409: error_response(
+                "You already have an open request for this dataset (named in "
+                "error.existing_request, its state in error.state)."
             ),
         },
     )
@@ -142,7 +130,12 @@ class AccessRequestViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[REQUEST_ID],
-        responses={200: AccessEventOutputSerializer(many=True), 404: STATE_ERRORS[404]},
+        responses={
+            200: AccessEventOutputSerializer(many=True),
+            404: error_response(
+                "No request with this id that you can see, or the page is past the last page."
+            ),
+        },
     )
     @action(detail=True, methods=["get"])
     def events(self, request: Request, id: str) -> Response:

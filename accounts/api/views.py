@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 
 from accounts import services
 from accounts.models import ApiToken
+from core.api.schema import error_response
 from core.api.throttling import ScopedRateThrottle
 
 
@@ -34,7 +35,15 @@ class ApiTokenView(APIView):
             201: inline_serializer(
                 "TokenOutput",
                 {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
-            )
+            ),
+            401: error_response(
+                "Unknown username or wrong password (error.code "
+                "invalid_credentials), or an invalid token was sent."
+            ),
+            429: error_response(
+                "Too many attempts: try again after "
+                "error.retry_after_seconds (also the Retry-After header)."
+            ),
         },
     )
     def post(self, request: Request) -> Response:
@@ -47,7 +56,12 @@ class ApiTokenView(APIView):
             {"token": raw, "expires_at": token.expires_at}, status=status.HTTP_201_CREATED
         )
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        responses={
+            204: None,
+            401: error_response("No token sent, or it is invalid, expired or already revoked."),
+        }
+    )
     def delete(self, request: Request) -> Response:
         if not isinstance(request.auth, ApiToken):
             raise NotAuthenticated("Send the token to revoke in the Authorization header.")

@@ -56,7 +56,9 @@ class DatasetFilterSet(django_filters.FilterSet):
         error_messages=choice_error_messages("licence"),
     )
     access_rights = django_filters.MultipleChoiceFilter(
-        choices=AccessRights.choices, error_messages=choice_error_messages("access rights value")
+        choices=AccessRights.choices,
+        help_text="PUBLIC, RESTRICTED or NON_PUBLIC; repeat for several.",
+        error_messages=choice_error_messages("access rights value"),
     )
     theme = django_filters.ModelMultipleChoiceFilter(
         queryset=Theme.objects.all(),

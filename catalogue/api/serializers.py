@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.urls import reverse
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from catalogue.formats import FORMAT_MEDIA_TYPES
@@ -34,7 +34,7 @@ class DataSpaceRefSerializer(serializers.Serializer):
 class LicenceRefSerializer(serializers.Serializer):
     id = serializers.CharField(source="identifier")
     title = serializers.CharField()
-    url = serializers.URLField()
+    url = serializers.URLField(allow_blank=True)
 
 
 class ThemeSerializer(serializers.Serializer):
@@ -111,12 +111,12 @@ class LicenceDetailRefSerializer(LicenceRefSerializer):
 
 class ContactPointSerializer(serializers.Serializer):
     name = serializers.CharField(source="contact_name")
-    email = serializers.EmailField(source="contact_email")
+    email = serializers.EmailField(source="contact_email", allow_blank=True)
 
 
 class DatasetDetailOutputSerializer(DatasetListOutputSerializer):
     licence = LicenceDetailRefSerializer()
-    landing_page = serializers.URLField()
+    landing_page = serializers.URLField(allow_blank=True)
     contact_point = ContactPointSerializer(source="*")
     version = serializers.CharField()
     created = serializers.DateTimeField()
@@ -200,10 +200,15 @@ class DistributionUploadInputSerializer(serializers.Serializer):
 # --- reference lists ------------------------------------------------------------------------
 
 
+class LicenceVersionRefSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    created = serializers.DateTimeField()
+
+
 class LicenceOutputSerializer(serializers.Serializer):
     id = serializers.CharField(source="identifier")
     title = serializers.CharField()
-    url = serializers.URLField()
+    url = serializers.URLField(allow_blank=True)
     is_open = serializers.BooleanField()
     requires_attribution = serializers.BooleanField()
     requires_share_alike = serializers.BooleanField()
@@ -223,7 +228,7 @@ class LicenceOutputSerializer(serializers.Serializer):
         current = licence.current_version
         return current.text if current else None
 
-    @extend_schema_field(serializers.ListField(child=serializers.DictField()))
+    @extend_schema_field(LicenceVersionRefSerializer(many=True))
     def get_versions(self, licence: Licence) -> list[dict]:
         return [
             {"version": v.version, "created": v.created.isoformat()}
@@ -235,7 +240,7 @@ class DataSpaceOutputSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     description = serializers.CharField()
-    url = serializers.URLField()
+    url = serializers.URLField(allow_blank=True)
     dataset_count = serializers.IntegerField()
 
 
@@ -243,7 +248,7 @@ class PublisherOutputSerializer(serializers.Serializer):
     slug = serializers.SlugField()
     name = serializers.CharField()
     description = serializers.CharField()
-    homepage = serializers.URLField()
+    homepage = serializers.URLField(allow_blank=True)
     country = serializers.CharField()
     dataset_count = serializers.IntegerField()
 
@@ -263,6 +268,9 @@ class FacetsSerializer(serializers.Serializer):
     format = FacetBucketSerializer(many=True)
 
 
+# The whole answer of the dataset list, already a page: many=False stops drf-spectacular from
+# describing it as an array of pages, as it does for the response of any `list` action.
+@extend_schema_serializer(many=False)
 class DatasetSearchOutputSerializer(serializers.Serializer):
     count = serializers.IntegerField()
     next = serializers.URLField(allow_null=True)

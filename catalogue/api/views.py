@@ -16,9 +16,11 @@ from rest_framework.views import APIView
 
 from catalogue import selectors, services
 from catalogue.models import AccessRights, Dataset
+from catalogue.search import MAX_QUERY_LENGTH
 from core.api.pagination import BoundedPageNumberPagination, SearchPagination
 from core.api.params import reject_unknown_params
 from core.api.parsers import FormParser
+from core.api.schema import error_response, filter_parameters, pagination_parameters
 from core.api.uploads import limit_upload
 from core.errors import NotFoundError
 
@@ -51,18 +53,18 @@ class DatasetViewSet(viewsets.ViewSet):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter(
-                name,
-                OpenApiTypes.STR,
-                many=name in {"data_space", "publisher", "licence", "access_rights", "theme"},
-            )
-            for name in DatasetFilterSet.base_filters
-        ]
-        + [
-            OpenApiParameter("page", OpenApiTypes.INT),
-            OpenApiParameter("page_size", OpenApiTypes.INT),
+            *filter_parameters(
+                DatasetFilterSet, schemas={"q": {"type": "string", "maxLength": MAX_QUERY_LENGTH}}
+            ),
+            *pagination_parameters(SearchPagination),
         ],
-        responses=DatasetSearchOutputSerializer,
+        responses={
+            200: DatasetSearchOutputSerializer,
+            400: error_response(
+                "Bad input: an unknown parameter or value (error.fields), or a query the search "
+                "cannot read (error.code invalid_query)."
+            ),
+        },
     )
     def list(self, request: Request) -> Response:
         reject_unknown_params(request, LIST_PARAMS)
@@ -99,7 +101,14 @@ class DatasetViewSet(viewsets.ViewSet):
         dataset = selectors.dataset_get(id_or_slug=id_or_slug)
         return Response(DatasetDetailOutputSerializer(dataset, context={"request": request}).data)
 
-    @extend_schema(request=DatasetInputSerializer, responses={201: DatasetDetailOutputSerializer})
+    @extend_schema(
+        request=DatasetInputSerializer,
+        responses={
+            201: DatasetDetailOutputSerializer,
+            403: error_response("You are not a steward of the publisher."),
+            409: error_response("A dataset with this slug already exists."),
+        },
+    )
     def create(self, request: Request) -> Response:
         serializer = DatasetInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -113,7 +122,12 @@ class DatasetViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[ID_OR_SLUG],
         request=DatasetInputSerializer,
-        responses=DatasetDetailOutputSerializer,
+        responses={
+            200: DatasetDetailOutputSerializer,
+            403: error_response("Moving the dataset to a publisher you do not steward."),
+            404: error_response("No such dataset among those of the publishers you steward."),
+            409: error_response("A dataset with this slug already exists."),
+        },
     )
     def partial_update(self, request: Request, id_or_slug: str) -> Response:
         dataset = self._editable(request, id_or_slug)
@@ -124,7 +138,16 @@ class DatasetViewSet(viewsets.ViewSet):
         )
         return self._detail_response(request, dataset, status.HTTP_200_OK)
 
-    @extend_schema(parameters=[ID_OR_SLUG], responses={204: None})
+    @extend_schema(
+        parameters=[ID_OR_SLUG],
+        responses={
+            204: None,
+            404: error_response("No such dataset among those of the publishers you steward."),
+            409: error_response(
+                "The dataset has access requests (counted in error.access_requests): it is kept."
+            ),
+        },
+    )
     def destroy(self, request: Request, id_or_slug: str) -> Response:
         dataset = self._editable(request, id_or_slug)
         services.dataset_delete(user=request.user, dataset=dataset)
@@ -150,7 +173,13 @@ class DistributionListView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(responses=DistributionOutputSerializer(many=True))
+    @extend_schema(
+        parameters=[ID_OR_SLUG],
+        responses={
+            200: DistributionOutputSerializer(many=True),
+            404: error_response("No such dataset."),
+        },
+    )
     def get(self, request: Request, id_or_slug: str) -> Response:
         dataset = selectors.dataset_get(id_or_slug=id_or_slug)
         data = DistributionOutputSerializer(
@@ -159,8 +188,17 @@ class DistributionListView(APIView):
         return Response(data)
 
     @extend_schema(
+        parameters=[ID_OR_SLUG],
         request={"multipart/form-data": DistributionUploadInputSerializer},
-        responses={201: DistributionOutputSerializer},
+        responses={
+            201: DistributionOutputSerializer,
+            400: error_response(
+                "Bad input (error.fields), or the bytes do not match the declared checksum "
+                "(error.code checksum_mismatch): nothing is stored."
+            ),
+            404: error_response("No such dataset among those of the publishers you steward."),
+            413: error_response("The file is larger than the installation accepts."),
+        },
     )
     def post(self, request: Request, id_or_slug: str) -> Response:
         dataset = selectors.dataset_get(
@@ -230,7 +268,13 @@ class PublicDistributionDownloadView(APIView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[ID_OR_SLUG],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            404: error_response("No such PUBLIC dataset, or no file with this id in it."),
+        },
+    )
     def get(self, request: HttpRequest, id_or_slug: str, distribution_id: str) -> FileResponse:
         dataset = selectors.dataset_get(
             id_or_slug=id_or_slug,
@@ -251,6 +295,7 @@ class PublicDistributionDownloadView(APIView):
 
 class LicenceListView(APIView):
     permission_classes = [AllowAny]
+    pagination_class = BoundedPageNumberPagination
 
     @extend_schema(responses=LicenceOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -259,6 +304,7 @@ class LicenceListView(APIView):
 
 class DataSpaceListView(APIView):
     permission_classes = [AllowAny]
+    pagination_class = BoundedPageNumberPagination
 
     @extend_schema(responses=DataSpaceOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -267,6 +313,7 @@ class DataSpaceListView(APIView):
 
 class PublisherListView(APIView):
     permission_classes = [AllowAny]
+    pagination_class = BoundedPageNumberPagination
 
     @extend_schema(responses=PublisherOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -274,7 +321,9 @@ class PublisherListView(APIView):
 
 
 def _paginated(request: Request, queryset, serializer_class, view) -> Response:
+    """One page of a reference list. The view's ``pagination_class`` is also what tells the
+    OpenAPI schema that the answer is a page object, not a bare array."""
     reject_unknown_params(request, {"page", "page_size"})
-    paginator = BoundedPageNumberPagination()
+    paginator = view.pagination_class()
     page = paginator.paginate_queryset(queryset, request, view=view)
     return paginator.get_paginated_response(serializer_class(page, many=True).data)

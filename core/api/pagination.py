@@ -52,6 +52,38 @@ class BoundedPageNumberPagination(PageNumberPagination):
             last = self.django_paginator_class(queryset, self.get_page_size(request)).num_pages
             raise NotFound(f"Page {page_number} is past the last page ({last}).") from None
 
+    # --- the OpenAPI description (read by drf-spectacular) ----------------------------------
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        """The page object as get_paginated_response builds it: all four members, always."""
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["required"] = ["count", "next", "previous", "results"]
+        return paginated
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        """``page`` and ``page_size`` with the limits get_page_number and get_page_size enforce."""
+        return [
+            {
+                "name": self.page_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Page number, from 1; a page past the last one is a 404.",
+                "schema": {"type": "integer", "minimum": 1, "default": 1},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": f"Results per page, 1 to {self.max_page_size}.",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                },
+            },
+        ]
+
 
 class SearchPagination(BoundedPageNumberPagination):
     """Page links for a search whose total comes with its facets, not from a COUNT query."""

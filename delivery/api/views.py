@@ -9,7 +9,12 @@ from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -22,6 +27,7 @@ from access import services as access_services
 from access.models import Grant, GrantState
 from core.api.pagination import BoundedPageNumberPagination
 from core.api.params import whole_number
+from core.api.schema import error_response
 from core.net import client_ip
 from delivery import services
 
@@ -84,11 +90,15 @@ class RevokeInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=5000)
 
 
+# Links may be asked to live shorter than the default, never longer.
+MAX_LINK_TTL_SECONDS = services.DEFAULT_LINK_TTL_SECONDS
+
+
 def _link_ttl(request: Request) -> int:
     raw = request.query_params.get("link_ttl")
     if raw is None:
         return services.DEFAULT_LINK_TTL_SECONDS
-    maximum = services.DEFAULT_LINK_TTL_SECONDS
+    maximum = MAX_LINK_TTL_SECONDS
     return whole_number(
         raw,
         name="link_ttl",
@@ -99,13 +109,23 @@ def _link_ttl(request: Request) -> int:
 
 
 LINK_TTL = OpenApiParameter(
-    "link_ttl", OpenApiTypes.INT, description="Lifetime of the download links in seconds (max 900)."
+    "link_ttl",
+    {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": MAX_LINK_TTL_SECONDS,
+        "default": services.DEFAULT_LINK_TTL_SECONDS,
+    },
+    OpenApiParameter.QUERY,
+    description="Lifetime of the download links in seconds.",
 )
 GRANT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 
 class GrantViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticated]
+    # list() pages with it, and the OpenAPI schema reads it: the answer is a page object.
+    pagination_class = BoundedPageNumberPagination
 
     def _context(self, request: Request) -> dict:
         return {"request": request, "now": timezone.now(), "link_ttl": _link_ttl(request)}
@@ -113,20 +133,30 @@ class GrantViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[LINK_TTL], responses=GrantOutputSerializer(many=True))
     def list(self, request: Request) -> Response:
         context = self._context(request)
-        paginator = BoundedPageNumberPagination()
+        paginator = self.pagination_class()
         queryset = selectors.grants_visible_to(user=request.user).order_by("-created", "id")
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(
             GrantOutputSerializer(page, many=True, context=context).data
         )
 
-    @extend_schema(parameters=[GRANT_ID, LINK_TTL], responses=GrantOutputSerializer)
+    @extend_schema(
+        parameters=[GRANT_ID, LINK_TTL],
+        responses={200: GrantOutputSerializer, 404: error_response("No grant you can see.")},
+    )
     def retrieve(self, request: Request, pk: str) -> Response:
         grant = selectors.grant_get(user=request.user, grant_id=pk)
         return Response(GrantOutputSerializer(grant, context=self._context(request)).data)
 
     @extend_schema(
-        parameters=[GRANT_ID], request=RevokeInputSerializer, responses=GrantOutputSerializer
+        parameters=[GRANT_ID],
+        request=RevokeInputSerializer,
+        responses={
+            200: GrantOutputSerializer,
+            403: error_response("Only stewards of the dataset's publisher revoke a grant."),
+            404: error_response("No grant you can see."),
+            409: error_response("The grant's request is no longer approved (error.state)."),
+        },
     )
     @action(detail=True, methods=["post"])
     def revoke(self, request: Request, pk: str) -> Response:
@@ -144,6 +174,8 @@ class GrantDownloadView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # A malformed expires or signature is a 403 like any other invalid link, never a 400.
+    schema_errors_not_given = frozenset({400})
 
     @extend_schema(
         parameters=[
@@ -153,6 +185,18 @@ class GrantDownloadView(APIView):
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
             (206, "application/octet-stream"): OpenApiTypes.BINARY,
+            403: error_response(
+                "The link is not valid: forged, altered, of a revoked grant or of a file the "
+                "grant does not open."
+            ),
+            404: error_response("Not a grant or distribution id (malformed)."),
+            410: error_response(
+                "The link, or the grant, has expired: ask the grant for a new one."
+            ),
+            416: OpenApiResponse(
+                description="The Range starts past the end of the file (Content-Range: "
+                "bytes */<size>); no body."
+            ),
         },
     )
     def get(self, request: Request, grant_id: str, distribution_id: str) -> HttpResponse:
