@@ -1,29 +1,36 @@
 """Full-text search with web-search syntax: words, ``"exact phrases"``, ``-excluded`` and ``or``.
 
-The query is validated here, so malformed input is a clear 400 on every database. On PostgreSQL
-each term is read in every configured language plus ``simple`` (exact words) and matched against
-the stored, GIN-indexed ``search_vector``; on SQLite a substring match with light
-suffix-stripping stands in.
+The query is validated here, so malformed input is a clear 400 on every database. Accents are
+optional everywhere: "recoltes" finds "récoltes" and "Müller" finds "Muller". On PostgreSQL each
+term is read with every configuration the trigger indexes with (``languages.py``: each language
+as written and without accents, and exact words without accents) and matched against the
+stored, GIN-indexed ``search_vector``; on SQLite a substring match of accent-free, lower-case
+text with light suffix-stripping stands in.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache, reduce
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, Q, QuerySet, TextField
+from django.db.models import F, Func, Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
 from core.errors import ApplicationError
 
-from .languages import PG_SEARCH_CONFIGS
+from .languages import EXACT_WORDS_CONFIG, PG_SEARCH_CONFIGS, stemming_configs
 
 MAX_QUERY_LENGTH = 500
 MAX_TERMS = 32
-SEARCH_CONFIGS = ("simple", *sorted(set(PG_SEARCH_CONFIGS.values())))
+SEARCH_CONFIGS = (
+    EXACT_WORDS_CONFIG,
+    *sorted({c for config in PG_SEARCH_CONFIGS.values() for c in stemming_configs(config)}),
+)
 
 _TOKEN_RE = re.compile(r'(-?)"([^"]*)"|(-?)([^\s"]+)|(")')
 _WORD_RE = re.compile(r"\w", re.UNICODE)
@@ -97,11 +104,12 @@ def parse_query(raw: str) -> ParsedQuery:
 
 @lru_cache(maxsize=4096)
 def _readings(text: str) -> tuple[str, ...]:
-    """Every distinct tsquery a term gives in the configured languages and ``simple``.
+    """Every distinct tsquery a term gives with the configurations in ``SEARCH_CONFIGS``.
 
-    A term matches when any language's reading of it matches: the stem a French, German or
-    English stemmer makes of it, or the exact word. Stemming is deterministic, so readings are
-    cached per process; most languages agree, so the final query stays small and fast to test.
+    A term matches when any reading of it matches: the stem a French, German or English stemmer
+    makes of it, as written or without accents, or the exact word without accents. Stemming is
+    deterministic, so readings are cached per process; most configurations agree (a word without
+    accents reads the same with and without unaccent), so the final query stays small.
     """
     with connection.cursor() as cursor:
         cursor.execute(
@@ -143,9 +151,12 @@ def search_filter(queryset: QuerySet, raw: str) -> QuerySet:
     if connection.vendor == "postgresql":
         return queryset.filter(search_vector=_pg_query(raw))
     parsed = parse_query(raw)
-    return queryset.alias(_keywords_text=Cast("keywords", TextField())).filter(
-        _fallback_condition(parsed)
-    )
+    return queryset.alias(
+        _title=_Fold("title"),
+        _description=_Fold("description"),
+        _keywords_text=_FoldJson(Cast("keywords", TextField())),
+        _publisher_name=_Fold("publisher__name"),
+    ).filter(_fallback_condition(parsed))
 
 
 def rank_annotation(raw: str) -> SearchRank | None:
@@ -154,24 +165,71 @@ def rank_annotation(raw: str) -> SearchRank | None:
     return SearchRank(F("search_vector"), _pg_query(raw))
 
 
+# --- SQLite: substring match of folded text ------------------------------------------------------
+
+# Letters that Unicode does not decompose into a base letter and an accent, folded as
+# PostgreSQL's unaccent folds them.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ø": "o", "æ": "ae", "œ": "oe", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ħ": "h"}
+    | {"\u0131": "i"}  # dotless i (Turkish)
+)
+
+
+def fold(text: str | None) -> str | None:
+    """``text`` lower-cased and without accents: "Müller" -> "muller", "Łódź" -> "lodz"."""
+    if text is None:
+        return None
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_UNDECOMPOSABLE))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _fold_json(text: str | None) -> str | None:
+    # SQLite stores JSON with non-ASCII letters escaped ("r\u00e9colte"): decode before folding.
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return fold(text)
+    return fold(" ".join(map(str, value)) if isinstance(value, list) else str(value))
+
+
+def register_sqlite_functions(sender, connection, **kwargs) -> None:
+    """Connect to ``connection_created``: gives each SQLite connection the folding functions."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("passerelle_fold", 1, fold, deterministic=True)
+        connection.connection.create_function(
+            "passerelle_fold_json", 1, _fold_json, deterministic=True
+        )
+
+
+class _Fold(Func):
+    function = "passerelle_fold"
+    output_field = TextField()
+
+
+class _FoldJson(Func):
+    function = "passerelle_fold_json"
+    output_field = TextField()
+
+
 _SUFFIXES = ("ations", "ation", "ings", "ing", "ies", "es", "ed", "s", "e")
 
 
 def _stem(word: str) -> str:
-    lower = word.lower()
     for suffix in _SUFFIXES:
-        if lower.endswith(suffix) and len(lower) - len(suffix) >= 4:
-            return lower[: -len(suffix)]
-    return lower
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
 
 
 def _term_q(term: Term) -> Q:
-    needle = term.text if term.phrase else _stem(term.text)
+    needle = fold(term.text) if term.phrase else _stem(fold(term.text))
     return (
-        Q(title__icontains=needle)
-        | Q(description__icontains=needle)
-        | Q(_keywords_text__icontains=needle)
-        | Q(publisher__name__icontains=needle)
+        Q(_title__contains=needle)
+        | Q(_description__contains=needle)
+        | Q(_keywords_text__contains=needle)
+        | Q(_publisher_name__contains=needle)
     )
 
 
