@@ -45,7 +45,9 @@ def signing_key_create() -> SigningKey:
     public_raw = private.public_key().public_bytes(
         serialization.Encoding.Raw, serialization.PublicFormat.Raw
     )
-    kid = _b64url(hashlib.sha256(public_raw).digest())[:22]
+    # Hex, not base64url: a key id starting with "-" reads as an option on the command line
+    # (rotate_signing_key --retire KID).
+    kid = hashlib.sha256(public_raw).hexdigest()[:32]
     pem = private.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
