@@ -148,6 +148,7 @@ def main() -> None:
 
     from access import services
     from catalogue.models import AccessRights, Dataset, DataSpace, Distribution, Licence, Publisher
+    from delivery import services as delivery_services
 
     users = get_user_model().objects
     steward = users.create_user("steward", "s@example.org", "x")
@@ -173,7 +174,7 @@ def main() -> None:
     )  # fmt: skip
     services.access_request_approve(user=steward, request=request)
     grant = services.grant_provision(access_request_id=request.pk)
-    links = {link.distribution.title: link.url for link in services.download_links(grant)}
+    links = {link.distribution.title: link.url for link in delivery_services.download_links(grant)}
 
     direct_port, accel_port, nginx_port = free_port(), free_port(), free_port()
     gunicorn = [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", "1",

@@ -40,3 +40,13 @@ def test_nginx_serves_static_urls_from_the_volume_collectstatic_fills():
     assert location, "no static location in nginx.conf"
     assert location.group(1) == "/" + settings.STATIC_URL.strip("/") + "/"
     assert location.group(2).rstrip("/") == served_from.rstrip("/")
+
+
+def test_behind_nginx_the_client_address_is_the_entry_nginx_appends():
+    """nginx appends the address it saw to X-Forwarded-For, and the app trusts exactly one
+    proxy: any entry a client wrote itself stays to the left and is never read."""
+    nginx = (DEPLOY / "nginx.conf").read_text()
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in nginx
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
+    for service in ("web", "worker"):
+        assert compose[service]["environment"]["NUM_PROXIES"] == "${NUM_PROXIES:-1}"

@@ -7,13 +7,14 @@ REDIS_URL is set). Ctrl-C, or any of them exiting, stops all three.
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import time
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=2)
 
     def handle(self, *args: Any, **options: Any) -> None:
+        host, _, port = options["addrport"].rpartition(":")
+        self._ensure_free(host or "127.0.0.1", int(port))
         python = sys.executable
         commands = {
             "web": [python, "manage.py", "runserver", options["addrport"], "--noreload"],
@@ -58,7 +61,10 @@ class Command(BaseCommand):
             while not stopping:
                 exited = [name for name, proc in processes.items() if proc.poll() is not None]
                 if exited:
-                    self.stderr.write(f"{', '.join(exited)} exited; stopping the others.")
+                    failed = ", ".join(
+                        f"{name} (exit code {processes[name].returncode})" for name in exited
+                    )
+                    self.stderr.write(f"{failed} stopped on its own; stopping the others.")
                     break
                 time.sleep(0.5)
         finally:
@@ -72,3 +78,18 @@ class Command(BaseCommand):
                 except subprocess.TimeoutExpired:
                     proc.kill()
             self.stdout.write("Stopped web, worker and beat.")
+        if not stopping:
+            # A process that stops by itself is a failure (a port taken, a crash): say so with
+            # the exit status, so that `make run` fails too.
+            raise CommandError("A process of make run stopped unexpectedly; see above.")
+
+    @staticmethod
+    def _ensure_free(host: str, port: int) -> None:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+            try:
+                probe.bind((host.strip("[]"), port))
+            except OSError as exc:
+                raise CommandError(
+                    f"Port {port} on {host} is taken ({exc.strerror}). Stop what uses it, or "
+                    f"choose another port: make run PORT={port + 1}"
+                ) from None
