@@ -41,6 +41,18 @@ class ApplicationError(Exception):
         self.extra = extra or {}
 
 
+class PermissionDeniedError(ApplicationError):
+    """The caller may see the object but not do this to it."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "permission_denied"
+
+
+class GoneError(ApplicationError):
+    status_code = status.HTTP_410_GONE
+    code = "gone"
+
+
 class NotFoundError(ApplicationError):
     status_code = status.HTTP_404_NOT_FOUND
     code = "not_found"

@@ -105,20 +105,14 @@ def move_content_type(*, from_app: str, to_app: str, model: str) -> migrations.R
     """Relabel a model's content type when the model moves to another app with its table, so
     that the permissions given to groups and the admin's history follow it."""
 
-    def move(apps, schema_editor) -> None:
-        ContentType = apps.get_model("contenttypes", "ContentType")
-        using = schema_editor.connection.alias
-        if not ContentType.objects.using(using).filter(app_label=to_app, model=model).exists():
-            ContentType.objects.using(using).filter(app_label=from_app, model=model).update(
-                app_label=to_app
+    def relabel(source: str, target: str):
+        def run(apps, schema_editor) -> None:
+            types = apps.get_model("contenttypes", "ContentType").objects.using(
+                schema_editor.connection.alias
             )
+            if not types.filter(app_label=target, model=model).exists():
+                types.filter(app_label=source, model=model).update(app_label=target)
 
-    def back(apps, schema_editor) -> None:
-        ContentType = apps.get_model("contenttypes", "ContentType")
-        using = schema_editor.connection.alias
-        if not ContentType.objects.using(using).filter(app_label=from_app, model=model).exists():
-            ContentType.objects.using(using).filter(app_label=to_app, model=model).update(
-                app_label=from_app
-            )
+        return run
 
-    return migrations.RunPython(move, back)
+    return migrations.RunPython(relabel(from_app, to_app), relabel(to_app, from_app))

@@ -9,18 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from rest_framework import status
 
 from access.events import AuditAction
 from access.models import AccessRequest
-from core.errors import ApplicationError, ConflictError
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 
 from .audit import event_record
 
 
-class NotAllowedError(ApplicationError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
+class NotAllowedError(PermissionDeniedError):
+    pass
 
 
 class StateConflictError(ConflictError):

@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from rest_framework import status
 
-from catalogue.models import (
-    Publisher,
-)
+from catalogue.models import Publisher
 from catalogue.selectors import publishers_stewarded_by
-from core.errors import ApplicationError
+from core.errors import PermissionDeniedError
 
 
-class NotAStewardError(ApplicationError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "permission_denied"
+class NotAStewardError(PermissionDeniedError):
+    pass
 
 
 def ensure_steward(*, user: AbstractBaseUser, publisher: Publisher) -> None:

@@ -17,11 +17,10 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.db.models import F
 from django.urls import reverse
-from rest_framework import status
 
 from access.models import Grant, GrantState
 from catalogue.models import Distribution
-from core.errors import ApplicationError, NotFoundError
+from core.errors import GoneError, NotFoundError, PermissionDeniedError
 from delivery.models import GrantDownload
 
 from .signing import derived_secret
@@ -29,14 +28,8 @@ from .signing import derived_secret
 DEFAULT_LINK_TTL_SECONDS = 15 * 60
 
 
-class LinkForbiddenError(ApplicationError):
-    status_code = status.HTTP_403_FORBIDDEN
-    code = "forbidden"
-
-
-class LinkGoneError(ApplicationError):
-    status_code = status.HTTP_410_GONE
-    code = "gone"
+class LinkForbiddenError(PermissionDeniedError):
+    code = "forbidden"  # forged, foreign or revoked: deliberately not told apart
 
 
 def _mac(grant_id: str, distribution_id: str, expires: int) -> str:
@@ -94,12 +87,12 @@ def download_authorise(
     if not given or not hmac.compare_digest(expected.encode(), given):
         raise forbidden
     if expires_at < time.time():
-        raise LinkGoneError("This download link has expired; ask for a new one on the grant.")
+        raise GoneError("This download link has expired; ask for a new one on the grant.")
     grant = Grant.objects.select_related("dataset", "access_request").filter(pk=grant_id).first()
     if grant is None or grant.state == GrantState.REVOKED:
         raise forbidden
     if grant.state == GrantState.EXPIRED or grant.expires_at.timestamp() <= time.time():
-        raise LinkGoneError("The grant has expired.")
+        raise GoneError("The grant has expired.")
     distribution = next((d for d in grant_files(grant) if str(d.pk) == str(distribution_id)), None)
     if distribution is None:
         # The link was signed for this grant and file, so the file was in the grant: it has
