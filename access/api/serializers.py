@@ -8,7 +8,6 @@ states it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.urls import reverse
@@ -19,23 +18,10 @@ from access.models import AccessRequest, RequestState
 from access.services import MAX_PURPOSE_LENGTH, MIN_PURPOSE_LENGTH
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset
+from core.api.serializers import StrictInputSerializer
 from core.errors import NotFoundError
 
 # --- input ----------------------------------------------------------------------------------
-
-
-class StrictInputSerializer(serializers.Serializer):
-    """Unknown keys are a 400, not silently dropped: a misspelt field must not look accepted."""
-
-    def to_internal_value(self, data: Any) -> dict[str, Any]:
-        if isinstance(data, Mapping):
-            unknown = sorted(set(data) - set(self.fields))
-            if unknown:
-                allowed = ", ".join(sorted(self.fields))
-                raise serializers.ValidationError(
-                    {name: [f"Unknown field. Allowed: {allowed}."] for name in unknown}
-                )
-        return super().to_internal_value(data)
 
 
 class _EditableFieldsInput(StrictInputSerializer):

@@ -13,10 +13,11 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.models import ApiToken
 from core.api.schema import error_response
+from core.api.serializers import StrictInputSerializer
 from core.api.throttling import ScopedRateThrottle
 
 
-class TokenObtainInputSerializer(serializers.Serializer):
+class TokenObtainInputSerializer(StrictInputSerializer):
     username = serializers.CharField(max_length=150)
     password = serializers.CharField(max_length=1024, trim_whitespace=False)
     name = serializers.CharField(max_length=100, required=False, allow_blank=True)

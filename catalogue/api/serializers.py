@@ -17,6 +17,7 @@ from catalogue.models import (
     Publisher,
     Theme,
 )
+from core.api.serializers import StrictInputSerializer
 
 # --- small nested shapes --------------------------------------------------------------------
 
@@ -123,7 +124,7 @@ class DatasetDetailOutputSerializer(DatasetListOutputSerializer):
     distributions = DistributionOutputSerializer(many=True)
 
 
-class DatasetInputSerializer(serializers.Serializer):
+class DatasetInputSerializer(StrictInputSerializer):
     """Publisher and data space by slug, licence by identifier: the values the filters take."""
 
     title = serializers.CharField(max_length=300)
@@ -178,7 +179,7 @@ class DatasetInputSerializer(serializers.Serializer):
         return attrs
 
 
-class DistributionUploadInputSerializer(serializers.Serializer):
+class DistributionUploadInputSerializer(StrictInputSerializer):
     file = serializers.FileField(allow_empty_file=True)
     title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     format = serializers.CharField(

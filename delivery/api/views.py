@@ -28,6 +28,7 @@ from access.models import Grant, GrantState
 from core.api.pagination import BoundedPageNumberPagination
 from core.api.params import whole_number
 from core.api.schema import error_response
+from core.api.serializers import StrictInputSerializer
 from core.net import client_ip
 from delivery import services
 
@@ -86,7 +87,7 @@ class GrantOutputSerializer(serializers.Serializer):
         return GrantFileSerializer(links, many=True).data
 
 
-class RevokeInputSerializer(serializers.Serializer):
+class RevokeInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=5000)
 
 

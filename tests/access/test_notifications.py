@@ -13,6 +13,7 @@ from email import message_from_bytes
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.contrib.auth.models import Permission
 from django.core import mail
 from django.utils import timezone
 
@@ -153,12 +154,21 @@ def test_an_email_that_never_goes_out_is_marked_failed_and_can_be_sent_again(
     assert [m["To"] for m in smtp.messages] == [steward.email]
 
 
-def test_stewards_and_researchers_do_not_see_the_outbox(client, steward, researcher):
+def test_only_superusers_see_the_outbox_even_with_the_view_permission(
+    client, steward, researcher, admin_user
+):
+    """E-mails carry names and purposes: a staff account that was given the model's view
+    permission (by mistake, or in a group) still does not read them."""
+    view = Permission.objects.get(codename="view_notification", content_type__app_label="access")
     for user in (steward, researcher):
         user.is_staff = True
         user.save()
+        user.user_permissions.add(view)
         client.force_login(user)
         assert client.get("/admin/access/notification/").status_code == 403
+        assert "/admin/access/notification/" not in client.get("/admin/").content.decode()
+    client.force_login(admin_user)
+    assert client.get("/admin/access/notification/").status_code == 200
 
 
 def test_each_email_describes_its_own_event_not_the_current_state(researcher, steward, restricted):

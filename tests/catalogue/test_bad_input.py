@@ -172,3 +172,14 @@ def test_an_upload_at_the_limit_is_accepted_with_a_valid_media_type(
     )
     assert response.status_code == 201, response.json()
     assert response.json()["byte_size"] == 1000
+
+
+def test_a_misspelt_field_is_400_not_silently_ignored(steward_client, publisher):
+    dataset = DatasetFactory(publisher=publisher, title="Soil moisture")
+    for body in ({"titel": "Typo"}, {"\x00": 1, "title": "Fine"}):
+        response = steward_client.patch(f"{URL}{dataset.slug}/", body, format="json")
+        error = assert_error(response, 400)
+        assert set(error["fields"]) == set(body) - {"title"}
+        assert "Unknown field" in error["fields"][next(iter(error["fields"]))][0]
+    dataset.refresh_from_db()
+    assert dataset.title == "Soil moisture"
