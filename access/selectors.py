@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from catalogue.models import Dataset
 from catalogue.selectors import publishers_stewarded_by
 from core.errors import NotFoundError
 
-from .models import AccessEvent, AccessRequest, Grant, RequestState
+from .models import AccessEvent, AccessRequest, Grant, GrantState, RequestState
 
 REQUEST_ORDERINGS = {
     "deadline": ("deadline", "created"),
@@ -84,3 +86,32 @@ def grant_get(*, user: AbstractBaseUser, grant_id: str | uuid.UUID) -> Grant:
 
 def is_steward_for(*, user: AbstractBaseUser, dataset: Dataset) -> bool:
     return publishers_stewarded_by(user=user).filter(pk=dataset.publisher_id).exists()
+
+
+# --- the researcher's own (the workspace) ------------------------------------------------------
+
+
+def access_requests_requested_by(*, user: AbstractBaseUser) -> QuerySet[AccessRequest]:
+    """Only the requests ``user`` made, steward or not: another's request is a 404."""
+    if not user.is_authenticated:
+        return AccessRequest.objects.none()
+    return AccessRequest.objects.filter(requester=user).select_related(
+        "dataset__publisher", "dataset__licence", "licence_version__licence", "decided_by"
+    )
+
+
+def grants_held_by(*, user: AbstractBaseUser) -> QuerySet[Grant]:
+    """Only the grants ``user`` holds, active or ended: another's grant is a 404."""
+    if not user.is_authenticated:
+        return Grant.objects.none()
+    return (
+        Grant.objects.filter(grantee=user)
+        .select_related("grantee", "dataset__publisher", "access_request")
+        .prefetch_related("access_request__approved_distributions")
+    )
+
+
+def grant_is_usable(*, grant: Grant, now: datetime | None = None) -> bool:
+    """Whether the grant opens its files now: active and not past its end. Links of any other
+    grant are refused when used (delivery.services.links.download_authorise)."""
+    return grant.state == GrantState.ACTIVE and grant.expires_at > (now or timezone.now())

@@ -6,6 +6,7 @@ from config import health
 from core.api.docs import RedocView, SwaggerView
 from core.errors import api_not_found
 from delivery.api.views import jwks_view
+from workspace.sites import workspace_site
 
 admin.site.site_header = "Passerelle"
 admin.site.site_title = "Passerelle admin"
@@ -16,6 +17,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path(".well-known/jwks.json", jwks_view, name="jwks"),
     path("admin/", admin.site.urls),
+    # The researcher workspace: any verified account, no staff flag needed.
+    path("workspace/", workspace_site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     # Swagger UI and Redoc, from our own static files (drf-spectacular-sidecar): no CDN.
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "catalogue",
     "access",
     "delivery",
+    "workspace",
     "workers",
     "demo",
 ]
@@ -67,6 +68,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+
+# Where pages that need an account send people to sign in (the researcher workspace does, with
+# ?next=). For now the workspace's own sign-in form, which does not ask for a staff account.
+LOGIN_URL = "workspace:login"
 
 # Proxies in front of Passerelle that append to X-Forwarded-For (core/net.py): 0 when clients
 # reach it directly, 1 behind the shipped nginx. Never more than there really are: the entries

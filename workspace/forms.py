@@ -1,0 +1,74 @@
+"""The workspace's request forms, built here and only here: the per-publisher questions and
+attachments (application forms) are added to these classes, and every workspace page that asks
+for access or edits a request gets them.
+
+They parse input; the rules are the services' (``access.services``), whose refusals are put back
+on the form (``core.admin.add_service_errors``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from access.forms import AccessRequestCreateForm, AccessRequestEditForm
+
+WHOLE, CHOSEN = "whole", "chosen"
+
+
+class FileScopeMixin:
+    """Whole dataset or chosen files, said outright rather than by ticking no file at all."""
+
+    def add_scope_field(self, *, initial: str) -> None:
+        if "distributions" not in self.fields:
+            return  # no files yet: a request covers whatever the dataset holds when approved
+        self.fields["scope"] = forms.ChoiceField(
+            label="Files",
+            choices=[(WHOLE, "The whole dataset"), (CHOSEN, "Only the files I tick below")],
+            widget=forms.RadioSelect,
+            initial=initial,
+        )
+        self.fields["distributions"].help_text = "Used when you ask for chosen files only."
+        # The radio buttons come before the boxes they govern.
+        order = [name for name in self.fields if name != "scope"]
+        order.insert(order.index("distributions"), "scope")
+        self.order_fields(order)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if cleaned.get("scope") == CHOSEN and not cleaned.get("distributions"):
+            self.add_error(
+                "distributions", "Tick the files you need, or ask for the whole dataset."
+            )
+        return cleaned
+
+    def request_values(self) -> dict[str, Any]:
+        values = super().request_values()
+        if self.cleaned_data.get("scope") == WHOLE:
+            values["distributions"] = []
+        return values
+
+
+class WorkspaceRequestForm(FileScopeMixin, AccessRequestCreateForm):
+    """ "Request access" in the workspace: purpose, project, affiliation, duration (the
+    publisher's default), files, and the current licence text to accept."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_scope_field(initial=WHOLE)
+
+
+class WorkspaceEditForm(FileScopeMixin, AccessRequestEditForm):
+    """Edit a returned (or draft) request; the licence again only if its text changed."""
+
+    def __init__(self, *args: Any, whole_dataset: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.add_scope_field(initial=WHOLE if whole_dataset else CHOSEN)
+
+    def changes(self) -> dict[str, Any]:
+        values = self.request_values()
+        changed = set(self.changed_data)
+        if "scope" in changed:
+            changed.add("distributions")
+        return {name: value for name, value in values.items() if name in changed}
