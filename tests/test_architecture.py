@@ -14,7 +14,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("config", "core", "accounts", "catalogue", "access", "delivery", "demo", "workers")
+PACKAGES = (
+    "config",
+    "core",
+    "accounts",
+    "catalogue",
+    "access",
+    "delivery",
+    "demo",
+    "workers",
+    "workspace",
+)
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

@@ -168,11 +168,11 @@ class CatalogueAdmin(WorkspaceAdmin):
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Dataset]:
+        # The whole catalogue, as the API lists it to anyone; through the proxy model, so that
+        # the rows link to the workspace's pages.
         return (
-            CatalogueDataset.objects.filter(
-                pk__in=catalogue_selectors.dataset_base_queryset().values("pk")
-            )
-            .select_related("publisher", "data_space", "licence")
+            CatalogueDataset.objects.select_related("publisher", "data_space", "licence")
+            .prefetch_related("themes")
             .defer("search_vector")
         )
 
