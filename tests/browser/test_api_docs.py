@@ -66,6 +66,10 @@ def test_swagger_ui_renders_the_operations_offline(recorded):
 def test_redoc_renders_the_operations_offline(recorded):
     page, record = recorded
     page.goto("/api/redoc/")
-    expect(page.locator("h1", has_text="Passerelle API")).to_be_visible()
-    expect(page.get_by_text("/api/v1/access-requests/{id}/approve/").first).to_be_attached()
+    # Redoc parses the whole schema in the page before drawing anything: on a loaded two-core
+    # machine that takes longer than Playwright's default five seconds.
+    expect(page.locator("h1", has_text="Passerelle API")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("/api/v1/access-requests/{id}/approve/").first).to_be_attached(
+        timeout=30_000
+    )
     assert_nothing_left_the_server(page, record)
