@@ -237,13 +237,31 @@ class AccessRequestOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="When the approved access ends."
     )
     grant = serializers.SerializerMethodField()
-    form = RequestFormSerializer(
-        source="form_version",
-        allow_null=True,
+    form = serializers.SerializerMethodField(
         help_text="The publisher's form version the answers were checked against (null when "
-        "the publisher asks nothing).",
+        "the publisher asks nothing)."
     )
     answers = serializers.DictField(help_text="Question key -> answer.")
+
+    # Inline, not a $ref: OpenAPI 3.0 cannot make a referenced object nullable.
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "required": ["id", "version", "questions"],
+            "properties": {
+                "id": {"type": "integer"},
+                "version": {"type": "integer"},
+                "questions": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Question"},
+                },
+            },
+        }
+    )
+    def get_form(self, request: AccessRequest) -> dict | None:
+        version = request.form_version
+        return RequestFormSerializer(version).data if version is not None else None
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, request: AccessRequest) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import FileResponse, HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -21,6 +21,8 @@ from rest_framework.views import APIView
 
 from access import selectors, services
 from access.models import AccessRequest, RequestAttachment
+from core.api.pagination import BoundedPageNumberPagination
+from core.api.params import reject_unknown_params
 from core.api.schema import error_response
 from core.api.serializers import StrictInputSerializer
 from core.api.uploads import limit_upload
@@ -68,10 +70,11 @@ class AttachmentOutputSerializer(serializers.Serializer):
             )
         return cache[attachment.pk]
 
+    @extend_schema_field(serializers.URLField())
     def get_download_url(self, attachment: RequestAttachment) -> str:
         return self._link(attachment).url
 
-    @extend_schema(responses=OpenApiTypes.DATETIME)
+    @extend_schema_field(OpenApiTypes.DATETIME)
     def get_download_url_expires_at(self, attachment: RequestAttachment) -> str:
         return self._link(attachment).expires_at.isoformat()
 
@@ -83,6 +86,7 @@ def _visible_request(request: Request, id: str) -> AccessRequest:
 class AttachmentListView(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser]
+    pagination_class = BoundedPageNumberPagination
 
     @extend_schema(
         parameters=[REQUEST_ID],
@@ -92,12 +96,15 @@ class AttachmentListView(APIView):
         },
     )
     def get(self, request: Request, id: str) -> Response:
+        reject_unknown_params(request, {"page", "page_size"})
         access_request = _visible_request(request, id)
         attachments = selectors.attachments_visible_to(user=request.user).filter(
             access_request=access_request
         )
-        return Response(
-            AttachmentOutputSerializer(attachments, many=True, context={"request": request}).data
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(attachments.order_by("created", "id"), request, self)
+        return paginator.get_paginated_response(
+            AttachmentOutputSerializer(page, many=True, context={"request": request}).data
         )
 
     @extend_schema(

@@ -217,7 +217,7 @@ def test_stewards_see_attachments_once_submitted_others_do_not(
     services.access_request_submit(user=researcher, request=draft)
     listed = steward_client.get(_url(draft))
     assert listed.status_code == 200
-    (item,) = listed.json()
+    (item,) = listed.json()["results"]
     assert item["id"] == attachment_id
     assert b"".join(_download(steward_client, item["download_url"]).streaming_content) == PDF
     # The steward of another publisher sees nothing of it.
@@ -320,7 +320,7 @@ def test_a_link_stops_when_its_holder_no_longer_sees_the_request(
 ):
     _upload(researcher_client, draft, "ethics.pdf", PDF)
     services.access_request_submit(user=researcher, request=draft)
-    (item,) = steward_client.get(_url(draft)).json()
+    (item,) = steward_client.get(_url(draft)).json()["results"]
     assert api_client.get(item["download_url"]).status_code == 200
     publisher.stewards.remove(steward)
     assert api_client.get(item["download_url"]).status_code == 403
