@@ -15,3 +15,5 @@ class AuditAction(models.TextChoices):
     EXPIRED = "expired", "Expired"
     GRANT_PROVISIONED = "grant_provisioned", "Grant provisioned"
     EXPIRY_WARNING = "expiry_warning", "Expiry warning sent"
+    ATTACHMENT_ADDED = "attachment_added", "Attachment added"
+    ATTACHMENT_REMOVED = "attachment_removed", "Attachment removed"

@@ -154,3 +154,101 @@ class WithdrawForm(DecisionForm):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), required=False, help_text="Optional."
     )
+
+
+# --- the publisher's questions ------------------------------------------------------------------
+
+
+ANSWER_PREFIX = "answers."
+
+
+def answer_field_name(key: str) -> str:
+    """The form field of a question: named as the service names its errors (``answers.<key>``),
+    so ``add_service_errors`` puts a refusal on the right field."""
+    return f"{ANSWER_PREFIX}{key}"
+
+
+def question_form_fields(
+    questions: list[dict[str, Any]], *, attachment_required: bool = False
+) -> dict[str, forms.Field]:
+    """Django form fields for a form version's questions, in their order, to add to any form
+    (the researcher workspace, the admin). Requiredness is left to the service, which enforces
+    it at submission only (a draft may be incomplete); the browser is told with the widget's
+    ``required`` attribute. Attachment questions become file fields: the caller stores the file
+    with ``services.attachment_add(question_key=...)``."""
+    fields: dict[str, forms.Field] = {}
+    for question in questions:
+        kind, required = question["kind"], question["required"]
+        common: dict[str, Any] = {
+            "label": question["label"],
+            "help_text": question.get("help_text", ""),
+            "required": False,
+        }
+        attrs = {"required": True} if required and kind != "boolean" else {}
+        if kind == "text":
+            field: forms.Field = forms.CharField(
+                max_length=2000, widget=forms.TextInput(attrs={"size": 80, **attrs}), **common
+            )
+        elif kind == "long_text":
+            field = forms.CharField(
+                max_length=20_000,
+                widget=forms.Textarea(attrs={"rows": 5, "cols": 80, **attrs}),
+                **common,
+            )
+        elif kind == "choice":
+            field = forms.ChoiceField(
+                choices=[("", "—"), *((c, c) for c in question["choices"])],
+                widget=forms.Select(attrs=attrs),
+                **common,
+            )
+        elif kind == "date":
+            field = forms.DateField(
+                widget=forms.DateInput(attrs={"type": "date", **attrs}), **common
+            )
+        elif kind == "boolean":
+            # Yes and no are both answers; an unanswered question is neither.
+            field = forms.NullBooleanField(
+                widget=forms.Select(choices=[("unknown", "—"), ("true", "Yes"), ("false", "No")]),
+                **common,
+            )
+        elif kind == "attachment":
+            field = forms.FileField(
+                widget=forms.ClearableFileInput(attrs=attrs if attachment_required else {}),
+                **common,
+            )
+        else:  # a kind this code does not know: never silently dropped
+            raise ValueError(f"Unknown question kind {kind!r}.")
+        fields[answer_field_name(question["key"])] = field
+    return fields
+
+
+def answers_from_cleaned_data(
+    questions: list[dict[str, Any]], cleaned_data: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(answers, uploads) from a form built with ``question_form_fields``: answers as the
+    service takes them (dates as yyyy-mm-dd, unanswered as None so an edit removes them), and
+    the uploaded files of attachment questions, by key."""
+    answers: dict[str, Any] = {}
+    uploads: dict[str, Any] = {}
+    for question in questions:
+        name = answer_field_name(question["key"])
+        if name not in cleaned_data:
+            continue
+        value = cleaned_data[name]
+        if question["kind"] == "attachment":
+            if value:
+                uploads[question["key"]] = value
+            continue
+        if question["kind"] == "date" and value is not None:
+            value = value.isoformat()
+        answers[question["key"]] = None if value == "" else value
+    return answers, uploads
+
+
+def answers_initial(questions: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
+    """Initial values of the question fields from stored answers (files are not re-shown)."""
+    return {
+        answer_field_name(q["key"]): answers[q["key"]]
+        for q in questions
+        if q["key"] in answers and q["kind"] != "attachment"
+    }

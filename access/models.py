@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -90,6 +91,16 @@ class AccessRequest(models.Model):
     valid_until = models.DateTimeField(
         null=True, blank=True, help_text="When the approved access ends."
     )
+    # The publisher's questions this request answered (the version checked at the last save or
+    # submission), and the answers, key -> value. Empty when the publisher asks nothing.
+    form_version = models.ForeignKey(
+        "access.ApplicationFormVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_requests",
+    )
+    answers = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created"]
@@ -275,3 +286,111 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.pk} ({self.state})"
+
+
+# --- application forms ------------------------------------------------------------------------
+
+
+class ApplicationForm(models.Model):
+    """A publisher's extra questions for access requests. The questions live in versions: a
+    change is a new version, never an edit, because requests record which version they answered.
+    At most one form of a publisher is active: the one new requests answer."""
+
+    publisher = models.ForeignKey(
+        "catalogue.Publisher", on_delete=models.PROTECT, related_name="application_forms"
+    )
+    name = models.CharField(max_length=200)
+    active = models.BooleanField(default=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["publisher", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["publisher"],
+                condition=Q(active=True),
+                name="one_active_application_form_per_publisher",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.publisher})"
+
+    @property
+    def current_version(self) -> ApplicationFormVersion | None:
+        """The version requests answer now: the highest number. The one place that says so."""
+        if "versions" in getattr(self, "_prefetched_objects_cache", {}):
+            versions = list(self.versions.all())
+            return max(versions, key=lambda v: v.version) if versions else None
+        return self.versions.order_by("-version").first()
+
+
+class ApplicationFormVersion(models.Model):
+    form = models.ForeignKey(ApplicationForm, on_delete=models.PROTECT, related_name="versions")
+    version = models.PositiveIntegerField()
+    # A list of questions, validated by access.services.forms.questions_clean: key, label,
+    # kind, required, help_text, choices, order.
+    questions = models.JSONField(default=list)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["form", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["form", "version"], name="application_form_version_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.form.name} v{self.version}"
+
+
+# --- attachments ------------------------------------------------------------------------------
+
+
+def attachment_storage() -> Storage:
+    """Where attachments live: a private storage, never under a public URL."""
+    return storages["attachments"]
+
+
+def attachment_upload_path(instance: RequestAttachment, filename: str) -> str:
+    return f"{instance.access_request_id}/{instance.id}/{filename}"
+
+
+class RequestAttachment(models.Model):
+    """A document uploaded with a request (ethics approval, data management plan)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    access_request = models.ForeignKey(
+        AccessRequest, on_delete=models.PROTECT, related_name="attachments"
+    )
+    question_key = models.CharField(
+        max_length=64, blank=True, help_text="The attachment question it answers, if any."
+    )
+    file = models.FileField(
+        upload_to=attachment_upload_path, storage=attachment_storage, max_length=500
+    )
+    original_name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    content_type = models.CharField(max_length=120)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gt=0), name="attachment_size_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.original_name

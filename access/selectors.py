@@ -13,7 +13,16 @@ from catalogue.models import Dataset
 from catalogue.selectors import publishers_stewarded_by
 from core.errors import NotFoundError
 
-from .models import AccessEvent, AccessRequest, Grant, GrantState, RequestState
+from .models import (
+    AccessEvent,
+    AccessRequest,
+    ApplicationForm,
+    ApplicationFormVersion,
+    Grant,
+    GrantState,
+    RequestAttachment,
+    RequestState,
+)
 
 REQUEST_ORDERINGS = {
     "deadline": ("deadline", "created"),
@@ -32,6 +41,7 @@ def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequ
         "requester", "dataset__publisher", "dataset__licence", "licence_version__licence",
         "decided_by", "grant",
     ).prefetch_related("distributions", "approved_distributions")  # fmt: skip
+    queryset = queryset.select_related("form_version")  # the answered form, in the same query
     if user.is_superuser:
         return queryset
     # A draft is the researcher's own until submitted.
@@ -115,3 +125,50 @@ def grant_is_usable(*, grant: Grant, now: datetime | None = None) -> bool:
     """Whether the grant opens its files now: active and not past its end. Links of any other
     grant are refused when used (delivery.services.links.download_authorise)."""
     return grant.state == GrantState.ACTIVE and grant.expires_at > (now or timezone.now())
+
+
+# --- application forms and attachments --------------------------------------------------------
+
+
+def application_forms_editable_by(*, user: AbstractBaseUser) -> QuerySet[ApplicationForm]:
+    """The forms of the publishers the user stewards (every form for a superuser)."""
+    return ApplicationForm.objects.filter(
+        publisher__in=publishers_stewarded_by(user=user)
+    ).select_related("publisher")
+
+
+def application_form_version_current(*, publisher_slug: str) -> ApplicationFormVersion:
+    """The questions requests for the publisher's datasets answer now (public)."""
+    form = (
+        ApplicationForm.objects.filter(publisher__slug=publisher_slug, active=True)
+        .select_related("publisher")
+        .prefetch_related("versions")
+        .first()
+    )
+    version = form.current_version if form else None
+    if version is None:
+        raise NotFoundError(f"The publisher '{publisher_slug}' has no application form.")
+    return version
+
+
+def attachments_visible_to(*, user: AbstractBaseUser) -> QuerySet[RequestAttachment]:
+    """Exactly the attachments of the requests the user may see."""
+    return RequestAttachment.objects.filter(
+        access_request__in=access_requests_visible_to(user=user).values("pk")
+    ).select_related("access_request", "uploaded_by")
+
+
+def attachment_get(
+    *, user: AbstractBaseUser, attachment_id: str | uuid.UUID, request: AccessRequest | None = None
+) -> RequestAttachment:
+    try:
+        pk = uuid.UUID(str(attachment_id))
+    except ValueError:
+        pk = None
+    queryset = attachments_visible_to(user=user)
+    if request is not None:
+        queryset = queryset.filter(access_request=request)
+    attachment = queryset.filter(pk=pk).first() if pk else None
+    if attachment is None:
+        raise NotFoundError(f"No attachment {attachment_id} that you can see.")
+    return attachment

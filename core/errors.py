@@ -63,6 +63,11 @@ class PayloadTooLargeError(ApplicationError):
     code = "too_large"
 
 
+class UnsupportedMediaTypeError(ApplicationError):
+    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
+    code = "unsupported_media_type"
+
+
 class ConflictError(ApplicationError):
     status_code = status.HTTP_409_CONFLICT
     code = "conflict"

@@ -118,6 +118,7 @@ def _reference_data(request):
 def _clean_distribution_storage():
     yield
     shutil.rmtree(settings.DISTRIBUTION_ROOT, ignore_errors=True)
+    shutil.rmtree(settings.ATTACHMENT_ROOT, ignore_errors=True)
 
 
 # --- people and what they hold -------------------------------------------------------------

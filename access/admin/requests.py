@@ -16,7 +16,14 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.db.models import Case, F, QuerySet, Value, When
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    QueryDict,
+)
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -68,6 +75,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
                 ]
             },
         ),
+        ("Application form", {"fields": ["answers_table", "attachment_list"]}),
         ("Licence", {"fields": ["licence_accepted", "licence_accepted_at", "licence_text"]}),
         (
             "Review",
@@ -228,7 +236,82 @@ class AccessRequestAdmin(admin.ModelAdmin):
             '<div class="access-licence-text">{}</div>', access_request.licence_version.text
         )
 
+    @admin.display(description="Answers")
+    def answers_table(self, access_request: AccessRequest) -> str:
+        """Each question of the version answered, next to its answer."""
+        version = access_request.form_version
+        if version is None:
+            return "The publisher asked no questions."
+        attachments = {str(a.pk): a for a in access_request.attachments.all()}
+
+        def shown(question: dict) -> str:
+            value = access_request.answers.get(question["key"])
+            if value is None:
+                return format_html("<em>{}</em>", "not answered")
+            if question["kind"] == "boolean":
+                return "Yes" if value else "No"
+            if question["kind"] == "attachment" and value in attachments:
+                return self._attachment_link(access_request, attachments[value])
+            return format_html('<div class="access-answer">{}</div>', value)
+
+        rows = format_html_join(
+            "",
+            "<tr><th>{}{}</th><td>{}</td></tr>",
+            ((q["label"], " *" if q["required"] else "", shown(q)) for q in version.questions),
+        )
+        return format_html(
+            '<table class="access-answers"><caption>{} (version {})</caption>{}</table>',
+            version.form.name,
+            version.version,
+            rows,
+        )
+
+    @admin.display(description="Attachments")
+    def attachment_list(self, access_request: AccessRequest) -> str:
+        attachments = list(access_request.attachments.all())
+        if not attachments:
+            return "—"
+        return format_html_join(
+            "",
+            '<div>{} <span class="quiet">({} bytes, {}, sha256 {})</span></div>',
+            (
+                (self._attachment_link(access_request, a), f"{a.size:,}", a.content_type, a.sha256)
+                for a in attachments
+            ),
+        )
+
+    @staticmethod
+    def _attachment_link(access_request: AccessRequest, attachment) -> str:
+        url = reverse(
+            "admin:access_accessrequest_attachment", args=[access_request.pk, attachment.pk]
+        )
+        return format_html('<a href="{}">{}</a>', url, attachment.original_name)
+
     # -- pages
+
+    def attachment_view(
+        self, request: HttpRequest, object_id: str, attachment_id: str
+    ) -> HttpResponse:
+        """An attachment's bytes, for whoever sees the request here (another's: not found)."""
+        access_request = self.get_object(request, unquote(object_id))
+        if access_request is None:
+            raise Http404("No such request.")
+        try:
+            attachment = selectors.attachment_get(
+                user=request.user, attachment_id=attachment_id, request=access_request
+            )
+        except ApplicationError:
+            raise Http404("No such attachment.") from None
+        response = FileResponse(
+            attachment.file.open("rb"),
+            as_attachment=True,
+            filename=attachment.original_name,
+            content_type=attachment.content_type,
+        )
+        response["Cache-Control"] = "private, no-store"
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+        return response
 
     def get_urls(self):
         def wrap(view):
@@ -238,6 +321,11 @@ class AccessRequestAdmin(admin.ModelAdmin):
         custom = [
             path("new/<uuid:dataset_id>/", wrap(self.request_access_view), name=f"{prefix}_new"),
             path("<path:object_id>/edit/", wrap(self.edit_view), name=f"{prefix}_edit"),
+            path(
+                "<path:object_id>/attachments/<uuid:attachment_id>/",
+                wrap(self.attachment_view),
+                name=f"{prefix}_attachment",
+            ),
             *(
                 path(
                     f"<path:object_id>/{name}/",

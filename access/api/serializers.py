@@ -15,13 +15,32 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access.models import AccessRequest, RequestState
-from access.services import MAX_PURPOSE_LENGTH, MIN_PURPOSE_LENGTH
+from access.services import MAX_PURPOSE_LENGTH, MIN_PURPOSE_LENGTH, QUESTION_KINDS
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset
 from core.api.serializers import StrictInputSerializer
 from core.errors import NotFoundError
 
 # --- input ----------------------------------------------------------------------------------
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "boolean"}]},
+    }
+)
+class _AnswersField(serializers.JSONField):
+    """Parsed only: the service checks each answer against the publisher's form."""
+
+
+def ANSWERS_FIELD() -> _AnswersField:
+    return _AnswersField(
+        required=False,
+        help_text="Answers to the publisher's application form: question key -> answer (text, "
+        "yyyy-mm-dd date, chosen choice, true/false, or an attachment id of this request). "
+        "Required questions must be answered on submission; on an edit, null removes an answer.",
+    )
 
 
 class _EditableFieldsInput(StrictInputSerializer):
@@ -50,6 +69,7 @@ class _EditableFieldsInput(StrictInputSerializer):
         max_length=500,
         help_text="Distribution ids of the dataset; empty or absent means all of them.",
     )
+    answers = ANSWERS_FIELD()
 
 
 class AccessRequestCreateInputSerializer(_EditableFieldsInput):
@@ -101,6 +121,7 @@ class AccessRequestSubmitInputSerializer(StrictInputSerializer):
         help_text="Needed when the licence text changed since it was accepted.",
     )
     licence_version = serializers.IntegerField(required=False, min_value=1)
+    answers = ANSWERS_FIELD()
 
 
 class AccessRequestApproveInputSerializer(StrictInputSerializer):
@@ -153,6 +174,30 @@ class AccessRequestGrantSerializer(serializers.Serializer):
     url = serializers.URLField(help_text="The grant, with its token and download links.")
 
 
+class QuestionSerializer(serializers.Serializer):
+    key = serializers.SlugField()
+    label = serializers.CharField()
+    kind = serializers.ChoiceField(choices=QUESTION_KINDS)
+    required = serializers.BooleanField()
+    help_text = serializers.CharField()
+    choices = serializers.ListField(child=serializers.CharField())
+    order = serializers.IntegerField()
+
+
+class ApplicationFormVersionSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="form_id", help_text="The form (same for all versions).")
+    name = serializers.CharField(source="form.name")
+    version = serializers.IntegerField()
+    questions = QuestionSerializer(many=True)
+    created = serializers.DateTimeField()
+
+
+class RequestFormSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="form_id")
+    version = serializers.IntegerField()
+    questions = QuestionSerializer(many=True)
+
+
 class AccessRequestOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     url = serializers.SerializerMethodField()
@@ -192,6 +237,31 @@ class AccessRequestOutputSerializer(serializers.Serializer):
         allow_null=True, help_text="When the approved access ends."
     )
     grant = serializers.SerializerMethodField()
+    form = serializers.SerializerMethodField(
+        help_text="The publisher's form version the answers were checked against (null when "
+        "the publisher asks nothing)."
+    )
+    answers = serializers.DictField(help_text="Question key -> answer.")
+
+    # Inline, not a $ref: OpenAPI 3.0 cannot make a referenced object nullable.
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "required": ["id", "version", "questions"],
+            "properties": {
+                "id": {"type": "integer"},
+                "version": {"type": "integer"},
+                "questions": {
+                    "type": "array",
+                    "items": {"$ref": "#/components/schemas/Question"},
+                },
+            },
+        }
+    )
+    def get_form(self, request: AccessRequest) -> dict | None:
+        version = request.form_version
+        return RequestFormSerializer(version).data if version is not None else None
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, request: AccessRequest) -> str:
@@ -238,4 +308,14 @@ class AccessEventOutputSerializer(serializers.Serializer):
     created = serializers.DateTimeField()
     hash = serializers.CharField(
         help_text="SHA-256 over the event and the previous event's hash (hex)."
+    )
+
+
+class ApplicationFormInputSerializer(StrictInputSerializer):
+    """PUT: the questions of the new version (checked field by field by the service)."""
+
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    questions = serializers.JSONField(
+        help_text="A list of questions: key (slug), label, kind (text, long_text, choice, date, "
+        "boolean, attachment), required, help_text, choices (choice only), order."
     )

@@ -1,5 +1,6 @@
 """Routes of the access API, included in the ``api`` namespace under /api/v1/."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from . import views
@@ -7,4 +8,11 @@ from . import views
 router = SimpleRouter()
 router.register("access-requests", views.AccessRequestViewSet, basename="access-request")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "publishers/<slug:slug>/application-form/",
+        views.PublisherApplicationFormView.as_view(),
+        name="publisher-application-form",
+    ),
+    *router.urls,
+]

@@ -5,15 +5,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from access import selectors, services
 from access.models import AccessRequest
+from catalogue import selectors as catalogue_selectors
 from core.api.pagination import BoundedPageNumberPagination
 from core.api.params import reject_unknown_params
 from core.api.schema import error_response, filter_parameters
+from core.errors import NotFoundError
 
 from .filters import AccessRequestFilterSet, request_ordering
 from .serializers import (
@@ -27,6 +30,8 @@ from .serializers import (
     AccessRequestSubmitInputSerializer,
     AccessRequestUpdateInputSerializer,
     AccessRequestWithdrawInputSerializer,
+    ApplicationFormInputSerializer,
+    ApplicationFormVersionSerializer,
 )
 
 # --- access requests ------------------------------------------------------------------------
@@ -235,3 +240,51 @@ class AccessRequestViewSet(viewsets.ViewSet):
         return Response(
             AccessRequestOutputSerializer(fresh, context={"request": request}).data, status=code
         )
+
+
+# --- publishers' application forms ----------------------------------------------------------
+
+PUBLISHER_SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PATH)
+
+
+class PublisherApplicationFormView(APIView):
+    """The questions a publisher asks with every access request: anyone reads the current
+    version; the publisher's stewards publish a new one (earlier versions stay)."""
+
+    def get_permissions(self):
+        return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
+
+    @extend_schema(
+        parameters=[PUBLISHER_SLUG],
+        responses={
+            200: ApplicationFormVersionSerializer,
+            404: error_response("No such publisher, or it has no application form."),
+        },
+    )
+    def get(self, request: Request, slug: str) -> Response:
+        version = selectors.application_form_version_current(publisher_slug=slug)
+        return Response(ApplicationFormVersionSerializer(version).data)
+
+    @extend_schema(
+        parameters=[PUBLISHER_SLUG],
+        request=ApplicationFormInputSerializer,
+        responses={
+            200: ApplicationFormVersionSerializer,
+            404: error_response("No publisher with this slug that you steward."),
+        },
+    )
+    def put(self, request: Request, slug: str) -> Response:
+        publisher = (
+            catalogue_selectors.publishers_stewarded_by(user=request.user).filter(slug=slug).first()
+        )
+        if publisher is None:
+            raise NotFoundError(f"No publisher '{slug}' that you steward.")
+        serializer = ApplicationFormInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        version = services.application_form_publish(
+            user=request.user,
+            publisher=publisher,
+            questions=serializer.validated_data["questions"],
+            name=serializer.validated_data.get("name"),
+        )
+        return Response(ApplicationFormVersionSerializer(version).data)

@@ -5,6 +5,13 @@ Inside, modules import one way only (import-linter checks it): ``requests`` uses
 ``transitions`` and ``audit``, which schedules ``notifications``.
 """
 
+from .attachments import (
+    MAX_ATTACHMENTS_PER_REQUEST,
+    attachment_add,
+    attachment_clean_name,
+    attachment_detect_type,
+    attachment_remove,
+)
 from .audit import audit_event_append, audit_log_verify, event_record
 from .decisions import (
     access_request_approve,
@@ -13,6 +20,13 @@ from .decisions import (
     access_request_revoke,
     access_requests_expire_due,
     grant_revoke,
+)
+from .forms import (
+    QUESTION_KINDS,
+    answers_clean,
+    application_form_current,
+    application_form_publish,
+    questions_clean,
 )
 from .grants import grant_provision, grants_provision_missing, grants_warn_expiring
 from .notifications import (
@@ -34,8 +48,10 @@ from .requests import (
 from .transitions import NotAllowedError, StateConflictError
 
 __all__ = [
+    "MAX_ATTACHMENTS_PER_REQUEST",
     "MAX_PURPOSE_LENGTH",
     "MIN_PURPOSE_LENGTH",
+    "QUESTION_KINDS",
     "NotAllowedError",
     "StateConflictError",
     "access_request_approve",
@@ -48,6 +64,13 @@ __all__ = [
     "access_request_update",
     "access_request_withdraw",
     "access_requests_expire_due",
+    "answers_clean",
+    "application_form_current",
+    "application_form_publish",
+    "attachment_add",
+    "attachment_clean_name",
+    "attachment_detect_type",
+    "attachment_remove",
     "audit_event_append",
     "audit_log_verify",
     "event_record",
@@ -59,5 +82,6 @@ __all__ = [
     "notifications_retry",
     "notifications_send_due",
     "notifications_write_for_event",
+    "questions_clean",
     "review_reminders_send",
 ]

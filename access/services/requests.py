@@ -22,12 +22,33 @@ from core.text import single_line
 
 from .audit import event_record
 from .decisions import approve_locked
+from .forms import answers_clean, application_form_current
 from .transitions import NotAllowedError, lock_request, move, state_conflict
 
 MIN_PURPOSE_LENGTH = 30
 MAX_PURPOSE_LENGTH = 10_000
 DEFAULT_DURATION_DAYS = 90
-EDITABLE_FIELDS = {"purpose", "project_title", "affiliation", "duration_days", "distributions"}
+EDITABLE_FIELDS = {
+    "purpose", "project_title", "affiliation", "duration_days", "distributions", "answers",
+}  # fmt: skip
+
+
+def _attachment_ids(request: AccessRequest) -> list[str]:
+    return [str(pk) for pk in request.attachments.values_list("pk", flat=True)]
+
+
+def _answer_form(request: AccessRequest, answers: Any, *, complete: bool) -> None:
+    """Check ``answers`` against the publisher's current form and store both on the request.
+    Answers to questions the current version no longer has are dropped: they answered a form
+    that has changed, and the current one decides what is asked."""
+    version = application_form_current(publisher=request.dataset.publisher_id)
+    request.answers = answers_clean(
+        version=version,
+        answers=answers,
+        attachment_ids=() if request._state.adding else _attachment_ids(request),
+        complete=complete,
+    )
+    request.form_version = version
 
 
 def _validate_purpose(purpose: str) -> str:
@@ -135,9 +156,11 @@ def access_request_create(
     affiliation: str = "",
     duration_days: int | None = None,
     distributions: Iterable[Any] = (),
+    answers: dict[str, Any] | None = None,
     submit: bool = True,
 ) -> AccessRequest:
-    """Create a request (submitted at once unless ``submit`` is false, then a draft)."""
+    """Create a request (submitted at once unless ``submit`` is false, then a draft). The
+    answers to the publisher's form must be complete only when it is submitted."""
     dataset = Dataset.objects.select_related("publisher", "licence").get(pk=dataset.pk)
     version = _check_licence_acceptance(dataset, accept_licence, licence_version)
     purpose = _validate_purpose(purpose)
@@ -161,6 +184,7 @@ def access_request_create(
         licence_accepted_at=now,
         state=RequestState.DRAFT,
     )
+    _answer_form(request, answers, complete=submit)
     try:
         with transaction.atomic():
             request.save(force_insert=True)
@@ -204,6 +228,8 @@ def access_request_update(
     for field in ("project_title", "affiliation"):
         if field in changes:
             setattr(request, field, single_line(changes[field] or ""))
+    if "answers" in changes:
+        _answer_form(request, _merged_answers(request, changes["answers"]), complete=False)
     request.save()
     if "distributions" in changes:
         chosen = _validate_distributions(request.dataset, changes["distributions"])
@@ -212,6 +238,18 @@ def access_request_update(
         request.distributions.set(chosen)
     event_record(request, actor=user, action=AuditAction.EDITED, from_state=request.state)
     return request
+
+
+def _merged_answers(request: AccessRequest, changes: Any) -> Any:
+    """An edit sends the answers it changes (null removes one), as a JSON merge patch does;
+    stored answers to questions the current form no longer has are dropped, not refused."""
+    if not isinstance(changes, dict):
+        return changes  # refused by answers_clean, naming the field
+    version = application_form_current(publisher=request.dataset.publisher_id)
+    current_keys = {q["key"] for q in (version.questions if version else [])}
+    kept = {k: v for k, v in request.answers.items() if k in current_keys}
+    merged = {**kept, **changes}
+    return {k: v for k, v in merged.items() if v is not None}
 
 
 def _ensure_requester(user: AbstractBaseUser, request: AccessRequest) -> None:
@@ -226,9 +264,11 @@ def access_request_submit(
     request: AccessRequest,
     accept_licence: bool | None = None,
     licence_version: int | None = None,
+    answers: dict[str, Any] | None = None,
 ) -> AccessRequest:
     """Submit a draft, or resubmit a returned request. If the licence text changed since it was
-    accepted, the current version must be accepted again."""
+    accepted, the current version must be accepted again. ``answers`` change stored answers as
+    an edit does; then every required question of the current form must be answered."""
     request = lock_request(request)
     _ensure_requester(user, request)
     if request.state not in (RequestState.DRAFT, RequestState.RETURNED):
@@ -238,6 +278,11 @@ def access_request_submit(
         version = _check_licence_acceptance(request.dataset, bool(accept_licence), licence_version)
         request.licence_version = version
         request.licence_accepted_at = timezone.now()
+    # Checked again against the form as it is now: it may have changed since the draft.
+    _answer_form(request, _merged_answers(request, answers or {}), complete=True)
+    if answers:
+        request.save()
+        event_record(request, actor=user, action=AuditAction.EDITED, from_state=request.state)
     _submit_locked(request, actor=user, now=timezone.now())
     return request
 

@@ -153,11 +153,17 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 # Distribution files are private: they are never under a public URL. Public datasets are served
 # through the API, restricted ones only through grants.
 DISTRIBUTION_ROOT = Path(env.str("DISTRIBUTION_ROOT", default=str(VAR_DIR / "distributions")))
+# Documents researchers attach to their requests: private, served only through signed links.
+ATTACHMENT_ROOT = Path(env.str("ATTACHMENT_ROOT", default=str(VAR_DIR / "attachments")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "distributions": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(DISTRIBUTION_ROOT), "base_url": None},
+    },
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(ATTACHMENT_ROOT), "base_url": None},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
@@ -184,6 +190,21 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (deploy/nginx.conf maps it onto DISTRIBUTION_ROOT); empty: Django streams the bytes itself.
 DOWNLOAD_X_ACCEL_REDIRECT_PREFIX = env.str("DOWNLOAD_X_ACCEL_REDIRECT_PREFIX", default="")
 MAX_DISTRIBUTION_UPLOAD_BYTES = env.int("MAX_DISTRIBUTION_UPLOAD_BYTES", default=5 * 1024**3)
+ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024**2)
+# The kinds of attachment accepted, recognised from their first bytes and their extension (the
+# client's Content-Type is not believed): a subset of access.services.attachments.KNOWN_TYPES.
+ATTACHMENT_CONTENT_TYPES = env.list(
+    "ATTACHMENT_CONTENT_TYPES",
+    default=[
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/plain",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.oasis.opendocument.text",
+    ],
+)
 
 # --- Redis, Celery and the cache -----------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -61,11 +61,16 @@ REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
 # One folder per xdist worker: each test's files are removed after it, and a shared folder would
 # lose another worker's files mid-test.
 DISTRIBUTION_ROOT = VAR_DIR / f"test-distributions-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+ATTACHMENT_ROOT = VAR_DIR / f"test-attachments-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "distributions": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": str(DISTRIBUTION_ROOT), "base_url": None},
+    },
+    "attachments": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(ATTACHMENT_ROOT), "base_url": None},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import attachments, views
 
 router = SimpleRouter()
 router.lookup_value_regex = "[^/]+"
@@ -14,6 +14,21 @@ urlpatterns = [
         "downloads/<uuid:grant_id>/<uuid:distribution_id>/",
         views.GrantDownloadView.as_view(),
         name="grant-download",
+    ),
+    path(
+        "access-requests/<str:id>/attachments/",
+        attachments.AttachmentListView.as_view(),
+        name="access-request-attachments",
+    ),
+    path(
+        "access-requests/<str:id>/attachments/<str:attachment_id>/",
+        attachments.AttachmentDetailView.as_view(),
+        name="access-request-attachment",
+    ),
+    path(
+        "attachments/<uuid:attachment_id>/download/",
+        attachments.AttachmentDownloadView.as_view(),
+        name="attachment-download",
     ),
     *router.urls,
 ]

@@ -89,11 +89,12 @@ def test_groups_get_request_permissions_and_nobody_may_write_events():
 
     assert codenames("Researchers") == {
         "view_accessrequest", "add_accessrequest", "change_accessrequest", "view_accessevent",
-        "view_grant",
+        "view_grant", "view_requestattachment",
     }  # fmt: skip
     assert codenames("Stewards") == {
         "view_accessrequest", "change_accessrequest", "view_accessevent",
-        "view_grant", "change_grant",
+        "view_grant", "change_grant", "view_applicationform", "add_applicationform",
+        "change_applicationform", "view_applicationformversion", "view_requestattachment",
     }  # fmt: skip
     assert not Permission.objects.filter(
         group__isnull=False, codename__in=["add_accessevent", "change_accessevent"]

@@ -20,7 +20,7 @@ from django.core.management import call_command
 
 from access import services as access_services
 from accounts.services import api_token_create
-from catalogue.models import Dataset
+from catalogue.models import Dataset, Publisher
 from tests.access.factories import approved_request, submitted_request
 from tests.accounts.factories import PASSWORD
 from tests.browser.conftest import log_in
@@ -136,6 +136,12 @@ def demo(monkeypatch, sent_tasks, settings):
     access_services.grant_provision(access_request_id=approved.pk)
     waiting = Dataset.objects.get(slug="federated-hospital-discharge-statistics")
     submitted_request(researcher, waiting)
+    access_services.application_form_publish(
+        user=steward,
+        publisher=Publisher.objects.filter(stewards=steward).first(),
+        name="Ethics and data management questions for researchers outside the consortium",
+        questions=[{"key": "ethics", "label": "Ethics approval number", "kind": "text"}],
+    )
     for user in users.values():
         api_token_create(user=user, name="Notebook on the institute's analysis workstation")
     return users

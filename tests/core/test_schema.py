@@ -42,6 +42,7 @@ PAGINATED_LISTS = [
     f"{API}/access-requests/",
     f"{API}/access-requests/{{id}}/events/",
     f"{API}/grants/",
+    f"{API}/access-requests/{{id}}/attachments/",
 ]
 # The one list that is not paged: a dataset's files come whole, as in the dataset's detail.
 UNPAGED_LIST = f"{API}/datasets/{{id_or_slug}}/distributions/"
@@ -214,6 +215,18 @@ EXPECTED_ERRORS = {
     ("post", f"{API}/grants/{{id}}/revoke/"): {400, 401, 403, 404, 409},
     # A signed link needs no credentials (no 401); a malformed one is a 403, not a 400.
     ("get", f"{API}/downloads/{{grant_id}}/{{distribution_id}}/"): {403, 404, 410},
+    ("get", f"{API}/publishers/{{slug}}/application-form/"): {401, 404},
+    # 403: with a session cookie, a PUT without the CSRF token is refused
+    ("put", f"{API}/publishers/{{slug}}/application-form/"): {400, 401, 403, 404},
+    ("post", f"{API}/access-requests/{{id}}/attachments/"): {400, 401, 403, 404, 409, 413, 415},
+    ("get", f"{API}/access-requests/{{id}}/attachments/{{attachment_id}}/"): {401, 404},
+    ("delete", f"{API}/access-requests/{{id}}/attachments/{{attachment_id}}/"): {
+        401,
+        403,
+        404,
+        409,
+    },
+    ("get", f"{API}/attachments/{{attachment_id}}/download/"): {403, 404, 410},
 }
 
 
