@@ -19,6 +19,7 @@ from django.template.defaultfilters import filesizeformat
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.html import format_html, format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
@@ -31,6 +32,7 @@ from catalogue.models import AccessRights, Dataset, Distribution, Licence, Licen
 from catalogue.search import rank_annotation, search_filter
 from core.admin import add_service_errors, list_date, list_text
 from core.errors import ApplicationError
+from delivery.services.attachment_links import attachment_link
 from delivery.services.links import download_links, grant_files
 from delivery.services.signing import grant_token
 
@@ -101,6 +103,39 @@ class WorkspaceAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404
         return obj
+
+
+def application_answers(request: HttpRequest, access_request: AccessRequest) -> list[dict]:
+    """The publisher's questions as the request answered them (its form version), each with its
+    answer, or the document it names (with a fresh download link for the viewer)."""
+    version = access_request.form_version
+    if version is None:
+        return []
+    documents = {str(a.pk): a for a in access_request.attachments.all()}
+    rows = []
+    for question in version.questions:
+        answer = access_request.answers.get(question["key"])
+        row = {"label": question["label"], "answer": answer, "document": None}
+        if question["kind"] == "attachment" and answer in documents:
+            row["answer"] = None
+            row["document"] = _document(request, documents[answer])
+        elif question["kind"] == "boolean" and answer is not None:
+            row["answer"] = "Yes" if answer else "No"
+        rows.append(row)
+    return rows
+
+
+def attachment_rows(request: HttpRequest, access_request: AccessRequest) -> list[dict]:
+    return [_document(request, a) for a in access_request.attachments.order_by("created")]
+
+
+def _document(request: HttpRequest, attachment) -> dict:
+    return {
+        "name": attachment.original_name,
+        "size": attachment.size,
+        "sha256": attachment.sha256,
+        "url": attachment_link(attachment=attachment, user=request.user, absolute=False).url,
+    }
 
 
 def _url(name: str, *args: Any) -> str:
@@ -290,18 +325,22 @@ class CatalogueAdmin(WorkspaceAdmin):
         if dataset is None:
             raise Http404
         version = dataset.licence.current_version
+        posted = request.method == "POST"
         form = self._request_form(
-            request.POST if request.method == "POST" else None, dataset, version
+            request.POST if posted else None, request.FILES if posted else None, dataset, version
         )
         existing_url = None
-        if request.method == "POST" and form.is_valid():
+        if posted and form.is_valid():
             data = form.cleaned_data
+            answers, uploads = form.answers_and_uploads()
             try:
-                created = access_services.access_request_create(
+                created = access_services.access_request_apply(
                     requester=request.user,
                     dataset=dataset,
                     accept_licence=data["accept_licence"],
                     licence_version=data["licence_version"],
+                    answers=answers,
+                    uploads=uploads,
                     **form.request_values(),
                 )
             except ApplicationError as exc:
@@ -311,7 +350,7 @@ class CatalogueAdmin(WorkspaceAdmin):
                     fresh = request.POST.copy()
                     fresh["licence_version"] = str(version.version)
                     fresh.pop("accept_licence", None)
-                    form = self._request_form(fresh, dataset, version)
+                    form = self._request_form(fresh, request.FILES, dataset, version)
                     form.is_valid()
                     form.add_error(None, exc.message)
                 else:
@@ -335,10 +374,16 @@ class CatalogueAdmin(WorkspaceAdmin):
 
     @staticmethod
     def _request_form(
-        data: QueryDict | None, dataset: Dataset, version: LicenceVersion | None
+        data: QueryDict | None,
+        files: MultiValueDict | None,
+        dataset: Dataset,
+        version: LicenceVersion | None,
     ) -> WorkspaceRequestForm:
+        form_version = access_services.application_form_current(publisher=dataset.publisher_id)
         return WorkspaceRequestForm(
             data,
+            files,
+            questions=form_version.questions if form_version else [],
             dataset=dataset,
             licence_version=version,
             default_duration=access_services.access_request_default_duration(
@@ -486,6 +531,8 @@ class MyRequestAdmin(WorkspaceAdmin):
 
     def detail_context(self, request: HttpRequest, access_request: AccessRequest) -> dict:
         return {
+            "application": application_answers(request, access_request),
+            "attachments": attachment_rows(request, access_request),
             "withdraw_url": (
                 _url("myrequest_withdraw", access_request.pk)
                 if access_request.state in WITHDRAWABLE
@@ -547,8 +594,13 @@ class MyRequestAdmin(WorkspaceAdmin):
         new_version = (
             current if current and current.pk != access_request.licence_version_id else None
         )
+        form_version = access_services.application_form_current(publisher=dataset.publisher_id)
+        posted = request.method == "POST"
         form = WorkspaceEditForm(
-            request.POST if request.method == "POST" else None,
+            request.POST if posted else None,
+            request.FILES if posted else None,
+            questions=form_version.questions if form_version else [],
+            answers=access_request.answers,
             initial={
                 "purpose": access_request.purpose,
                 "project_title": access_request.project_title,
@@ -562,22 +614,21 @@ class MyRequestAdmin(WorkspaceAdmin):
         )
         if request.method == "POST" and form.is_valid():
             submit = "_submit" in request.POST
+            acceptance = {}
+            if submit and form.needs_acceptance:
+                acceptance = {
+                    "accept_licence": form.cleaned_data["accept_licence"],
+                    "licence_version": form.cleaned_data["licence_version"],
+                }
             try:
-                changes = form.changes()
-                if changes:
-                    access_services.access_request_update(
-                        user=request.user, request=access_request, changes=changes
-                    )
-                if submit:
-                    acceptance = {}
-                    if form.needs_acceptance:
-                        acceptance = {
-                            "accept_licence": form.cleaned_data["accept_licence"],
-                            "licence_version": form.cleaned_data["licence_version"],
-                        }
-                    access_services.access_request_submit(
-                        user=request.user, request=access_request, **acceptance
-                    )
+                access_services.access_request_revise(
+                    user=request.user,
+                    request=access_request,
+                    changes=form.changes(),
+                    uploads=form.answers_and_uploads()[1],
+                    submit=submit,
+                    **acceptance,
+                )
             except ApplicationError as exc:
                 add_service_errors(form, exc)
             else:

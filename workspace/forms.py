@@ -12,7 +12,13 @@ from typing import Any
 
 from django import forms
 
-from access.forms import AccessRequestCreateForm, AccessRequestEditForm
+from access.forms import (
+    AccessRequestCreateForm,
+    AccessRequestEditForm,
+    answers_from_cleaned_data,
+    answers_initial,
+    question_form_fields,
+)
 
 WHOLE, CHOSEN = "whole", "chosen"
 
@@ -50,25 +56,67 @@ class FileScopeMixin:
         return values
 
 
-class WorkspaceRequestForm(FileScopeMixin, AccessRequestCreateForm):
-    """ "Request access" in the workspace: purpose, project, affiliation, duration (the
-    publisher's default), files, and the current licence text to accept."""
+class QuestionsMixin:
+    """The publisher's own questions (its application form), after the request's fields and
+    before the licence; documents for attachment questions are uploaded with the form."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    questions: list[dict[str, Any]]
+
+    def add_question_fields(
+        self, questions: list[dict[str, Any]], *, answers: dict[str, Any] | None = None
+    ) -> None:
+        self.questions = questions
+        fields = question_form_fields(questions, attachment_required=not answers)
+        if answers:
+            for name, value in answers_initial(questions, answers).items():
+                fields[name].initial = value
+        licence = [name for name in ("accept_licence", "licence_version") if name in self.fields]
+        kept = {name: self.fields.pop(name) for name in licence}
+        self.fields.update(fields)
+        self.fields.update(kept)
+
+    def answers_and_uploads(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(answers, documents by question key), as the services take them."""
+        return answers_from_cleaned_data(self.questions, self.cleaned_data)
+
+
+class WorkspaceRequestForm(QuestionsMixin, FileScopeMixin, AccessRequestCreateForm):
+    """ "Request access" in the workspace: purpose, project, affiliation, duration (the
+    publisher's default), files, the publisher's questions, and the current licence text to
+    accept."""
+
+    def __init__(self, *args: Any, questions: list[dict[str, Any]] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.add_scope_field(initial=WHOLE)
+        self.add_question_fields(list(questions))
 
 
-class WorkspaceEditForm(FileScopeMixin, AccessRequestEditForm):
-    """Edit a returned (or draft) request; the licence again only if its text changed."""
+class WorkspaceEditForm(QuestionsMixin, FileScopeMixin, AccessRequestEditForm):
+    """Edit a returned (or draft) request; the licence again only if its text changed. A
+    document already given is kept unless a new one is uploaded for its question."""
 
-    def __init__(self, *args: Any, whole_dataset: bool = True, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        whole_dataset: bool = True,
+        questions: list[dict[str, Any]] = (),
+        answers: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.add_scope_field(initial=WHOLE if whole_dataset else CHOSEN)
+        self.add_question_fields(list(questions), answers=answers or {})
 
     def changes(self) -> dict[str, Any]:
         values = self.request_values()
         changed = set(self.changed_data)
         if "scope" in changed:
             changed.add("distributions")
-        return {name: value for name, value in values.items() if name in changed}
+        changes = {name: value for name, value in values.items() if name in changed}
+        answers, _ = self.answers_and_uploads()
+        changed_answers = {
+            key: value for key, value in answers.items() if f"answers.{key}" in changed
+        }
+        if changed_answers:
+            changes["answers"] = changed_answers
+        return changes

@@ -5,6 +5,7 @@ Inside, modules import one way only (import-linter checks it): ``requests`` uses
 ``transitions`` and ``audit``, which schedules ``notifications``.
 """
 
+from .applications import access_request_apply, access_request_revise
 from .attachments import (
     MAX_ATTACHMENTS_PER_REQUEST,
     attachment_add,
@@ -54,11 +55,13 @@ __all__ = [
     "QUESTION_KINDS",
     "NotAllowedError",
     "StateConflictError",
+    "access_request_apply",
     "access_request_approve",
     "access_request_create",
     "access_request_default_duration",
     "access_request_reject",
     "access_request_return",
+    "access_request_revise",
     "access_request_revoke",
     "access_request_submit",
     "access_request_update",
