@@ -15,3 +15,8 @@ class AuditAction(models.TextChoices):
     EXPIRED = "expired", "Expired"
     GRANT_PROVISIONED = "grant_provisioned", "Grant provisioned"
     EXPIRY_WARNING = "expiry_warning", "Expiry warning sent"
+    REVIEWER_INVITED = "reviewer_invited", "Reviewer invited"
+    REVIEWED = "reviewed", "Reviewed"
+    COMMENTED = "commented", "Commented"
+    RELINQUISHED = "relinquished", "Relinquished"
+    SUPERSEDED = "superseded", "Superseded by a renewal"

@@ -9,9 +9,11 @@ from .audit import audit_event_append, audit_log_verify, event_record
 from .decisions import (
     access_request_approve,
     access_request_reject,
+    access_request_relinquish,
     access_request_return,
     access_request_revoke,
     access_requests_expire_due,
+    grant_relinquish,
     grant_revoke,
 )
 from .grants import grant_provision, grants_provision_missing, grants_warn_expiring
@@ -27,22 +29,35 @@ from .requests import (
     MIN_PURPOSE_LENGTH,
     access_request_create,
     access_request_default_duration,
+    access_request_renew,
     access_request_submit,
     access_request_update,
     access_request_withdraw,
 )
+from .reviews import (
+    MAX_COMMENT_LENGTH,
+    access_request_comment,
+    access_request_review,
+    access_request_reviewer_invite,
+)
 from .transitions import NotAllowedError, StateConflictError
 
 __all__ = [
+    "MAX_COMMENT_LENGTH",
     "MAX_PURPOSE_LENGTH",
     "MIN_PURPOSE_LENGTH",
     "NotAllowedError",
     "StateConflictError",
     "access_request_approve",
+    "access_request_comment",
     "access_request_create",
     "access_request_default_duration",
     "access_request_reject",
+    "access_request_relinquish",
+    "access_request_renew",
     "access_request_return",
+    "access_request_review",
+    "access_request_reviewer_invite",
     "access_request_revoke",
     "access_request_submit",
     "access_request_update",
@@ -52,6 +67,7 @@ __all__ = [
     "audit_log_verify",
     "event_record",
     "grant_provision",
+    "grant_relinquish",
     "grant_revoke",
     "grants_provision_missing",
     "grants_warn_expiring",

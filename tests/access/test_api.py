@@ -25,6 +25,7 @@ REQUEST_KEYS = {
     "duration_days", "whole_dataset", "distributions", "approved_distributions",
     "licence_acceptance", "created", "submitted_at",
     "deadline", "decided_at", "decided_by", "decision_reason", "valid_until", "grant",
+    "renewal_of", "reviews",
 }  # fmt: skip
 
 
