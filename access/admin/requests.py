@@ -101,7 +101,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
         if stewards_anything(request):
             return [
                 "state_label", "dataset", "requester_name", "submitted_on", "deadline_marked",
-                "valid_until_on", "renewal_of",
+                "valid_until_on",
             ]  # fmt: skip
         return ["dataset", "state_label", "created_on", "deadline_marked", "valid_until_on"]
 
@@ -154,10 +154,18 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="State", ordering="state")
     def state_label(self, access_request: AccessRequest) -> str:
-        return format_html(
+        label = format_html(
             '<span class="access-state access-state-{}">{}</span>',
             access_request.state,
             access_request.get_state_display(),
+        )
+        if not access_request.renews_id:
+            return label
+        # A renewal says so in the queue, under its state (a column of its own would not fit).
+        return format_html(
+            '{}<br><small class="access-renewal">Renewal of {}</small>',
+            label,
+            str(access_request.renews_id)[:8],
         )
 
     @admin.display(description="Reviews")

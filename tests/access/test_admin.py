@@ -399,7 +399,7 @@ def test_steward_queue_shows_their_publishers_requests_with_deadline_markers(
     assert content.count('class="access-due-soon">due soon<') == 1
     assert response.context["cl"].list_display[1:] == [
         "state_label", "dataset", "requester_name", "submitted_on", "deadline_marked",
-        "valid_until_on", "renewal_of",
+        "valid_until_on",
     ]  # fmt: skip
 
     def filtered(**params) -> list[AccessRequest]:
