@@ -17,3 +17,8 @@ class AuditAction(models.TextChoices):
     EXPIRY_WARNING = "expiry_warning", "Expiry warning sent"
     ATTACHMENT_ADDED = "attachment_added", "Attachment added"
     ATTACHMENT_REMOVED = "attachment_removed", "Attachment removed"
+    REVIEWER_INVITED = "reviewer_invited", "Reviewer invited"
+    REVIEWED = "reviewed", "Reviewed"
+    COMMENTED = "commented", "Commented"
+    RELINQUISHED = "relinquished", "Relinquished"
+    SUPERSEDED = "superseded", "Superseded by a renewal"

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from access.models import Recommendation
 from catalogue.models import Dataset, Distribution, LicenceVersion
 
 PURPOSE_HELP = "Who will use the data, for what research question, and how (at least a sentence)."
@@ -252,3 +253,31 @@ def answers_initial(questions: list[dict[str, Any]], answers: dict[str, Any]) ->
         for q in questions
         if q["key"] in answers and q["kind"] != "attachment"
     }
+
+
+class InviteReviewerForm(DecisionForm):
+    email = forms.EmailField(
+        label="Reviewer's e-mail",
+        help_text="Any active account; the reviewer sees this request only and recommends.",
+    )
+
+
+class ReviewForm(DecisionForm):
+    recommendation = forms.ChoiceField(choices=Recommendation.choices)
+    comment = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class CommentForm(DecisionForm):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "required": True}),
+        required=False,
+        help_text="Seen by the researcher and the stewards, and mailed to the other side.",
+    )
+
+
+class RelinquishForm(DecisionForm):
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="Optional. Your download links stop working at once.",
+    )

@@ -22,6 +22,8 @@ class RequestState(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     REVOKED = "revoked", "Revoked"
     EXPIRED = "expired", "Expired"
+    RELINQUISHED = "relinquished", "Relinquished"
+    SUPERSEDED = "superseded", "Superseded by a renewal"
 
 
 # A researcher has at most one of these per dataset: a second request would only duplicate it.
@@ -31,6 +33,9 @@ OPEN_STATES = (
     RequestState.RETURNED,
     RequestState.APPROVED,
 )
+# Waiting for a decision (or for the researcher): a renewal in one of these runs beside the
+# approved request it renews, whose grant keeps working until the renewal is decided.
+PENDING_STATES = (RequestState.DRAFT, RequestState.SUBMITTED, RequestState.RETURNED)
 
 
 class AccessRequest(models.Model):
@@ -101,6 +106,14 @@ class AccessRequest(models.Model):
         related_name="access_requests",
     )
     answers = models.JSONField(default=dict, blank=True)
+    renews = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+        help_text="The approved request this one asks to extend (a renewal).",
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -110,10 +123,17 @@ class AccessRequest(models.Model):
             models.Index(fields=["dataset", "state"], name="request_dataset_state"),
         ]
         constraints = [
+            # A pending renewal is the one exception: it waits beside the approval it renews.
             models.UniqueConstraint(
                 fields=["requester", "dataset"],
-                condition=Q(state__in=OPEN_STATES),
+                condition=Q(state__in=OPEN_STATES)
+                & ~(Q(renews__isnull=False) & Q(state__in=PENDING_STATES)),
                 name="one_open_request_per_requester_and_dataset",
+            ),
+            models.UniqueConstraint(
+                fields=["renews"],
+                condition=Q(renews__isnull=False) & Q(state__in=PENDING_STATES),
+                name="one_open_renewal_per_request",
             ),
             models.CheckConstraint(
                 condition=Q(state__in=RequestState.values), name="request_state_valid"
@@ -248,6 +268,8 @@ class GrantState(models.TextChoices):
     ACTIVE = "active", "Active"
     REVOKED = "revoked", "Revoked"
     EXPIRED = "expired", "Expired"
+    RELINQUISHED = "relinquished", "Relinquished"
+    SUPERSEDED = "superseded", "Superseded by a renewal"
 
 
 class Grant(models.Model):
@@ -264,7 +286,7 @@ class Grant(models.Model):
     dataset = models.ForeignKey(
         "catalogue.Dataset", on_delete=models.PROTECT, related_name="grants"
     )
-    state = models.CharField(max_length=8, choices=GrantState.choices, default=GrantState.ACTIVE)
+    state = models.CharField(max_length=16, choices=GrantState.choices, default=GrantState.ACTIVE)
     valid_from = models.DateTimeField()
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -394,3 +416,74 @@ class RequestAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class ReviewInvitation(models.Model):
+    """A steward asked this account to review a submitted request: it may then see the request
+    (never its draft) and add reviews; the decision stays the stewards'."""
+
+    access_request = models.ForeignKey(
+        AccessRequest, on_delete=models.PROTECT, related_name="review_invitations"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_invitations"
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_invitations_sent"
+    )
+    # The audit event of the invitation: its e-mail goes to this reviewer.
+    event = models.OneToOneField(
+        AccessEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_invitation",
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["access_request", "reviewer"], name="one_invitation_per_reviewer"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} reviews {self.access_request_id}"
+
+
+class Recommendation(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+    ABSTAIN = "abstain", "Abstain"
+
+
+class Review(models.Model):
+    """An invited reviewer's recommendation, also recorded (with its comment) in the audit
+    chain. A reviewer may add several as the request evolves."""
+
+    access_request = models.ForeignKey(
+        AccessRequest, on_delete=models.PROTECT, related_name="reviews"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews"
+    )
+    recommendation = models.CharField(max_length=8, choices=Recommendation.choices)
+    comment = models.TextField(blank=True)
+    event = models.OneToOneField(
+        AccessEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="review"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(recommendation__in=Recommendation.values),
+                name="review_recommendation_valid",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer}: {self.recommendation} on {self.access_request_id}"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from access.events import AuditAction
 from catalogue.models import Dataset
 from catalogue.selectors import publishers_stewarded_by
 from core.errors import NotFoundError
@@ -22,6 +25,8 @@ from .models import (
     GrantState,
     RequestAttachment,
     RequestState,
+    Review,
+    ReviewInvitation,
 )
 
 REQUEST_ORDERINGS = {
@@ -34,7 +39,8 @@ REQUEST_ORDERINGS = {
 
 def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequest]:
     """A researcher sees their own requests; a steward also the submitted ones (not drafts)
-    for their publishers' datasets; anyone else sees nothing (another's request is a 404)."""
+    for their publishers' datasets; an invited reviewer the requests they were invited to
+    review (never a draft); anyone else sees nothing (another's request is a 404)."""
     if not user.is_authenticated:
         return AccessRequest.objects.none()
     queryset = AccessRequest.objects.select_related(
@@ -44,7 +50,26 @@ def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequ
     queryset = queryset.select_related("form_version")  # the answered form, in the same query
     if user.is_superuser:
         return queryset
+    invited = ReviewInvitation.objects.filter(reviewer=user).values("access_request_id")
     # A draft is the researcher's own until submitted.
+    return queryset.filter(
+        Q(requester=user)
+        | (
+            (Q(dataset__publisher__in=publishers_stewarded_by(user=user)) | Q(pk__in=invited))
+            & ~Q(state=RequestState.DRAFT)
+        )
+    )
+
+
+def access_requests_exportable_by(*, user: AbstractBaseUser) -> QuerySet[AccessRequest]:
+    """What a CSV export holds: a steward's publishers' requests (not drafts) and the user's
+    own; not the requests one was only invited to review (a reviewer sees one request, not a
+    register of them)."""
+    if not user.is_authenticated:
+        return AccessRequest.objects.none()
+    queryset = AccessRequest.objects.select_related("requester", "dataset__publisher", "decided_by")
+    if user.is_superuser:
+        return queryset
     return queryset.filter(
         Q(requester=user)
         | (
@@ -52,6 +77,40 @@ def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequ
             & ~Q(state=RequestState.DRAFT)
         )
     )
+
+
+def is_reviewer_of(*, user: AbstractBaseUser, request: AccessRequest) -> bool:
+    return (
+        user.is_authenticated
+        and ReviewInvitation.objects.filter(access_request=request, reviewer=user).exists()
+    )
+
+
+def sees_reviews(*, user: AbstractBaseUser, request: AccessRequest) -> bool:
+    """Reviews are for the stewards and reviewers, never the requester of the request (as in
+    REMS, where reviewers' comments are hidden from applicants); everyone else who can see the
+    request at all is one of those."""
+    return request.requester_id != user.pk
+
+
+def access_request_reviews(*, user: AbstractBaseUser, request: AccessRequest) -> QuerySet[Review]:
+    if not sees_reviews(user=user, request=request):
+        return Review.objects.none()
+    return request.reviews.select_related("reviewer").order_by("created", "pk")
+
+
+def access_request_review_invitations(*, request: AccessRequest) -> QuerySet[ReviewInvitation]:
+    return request.review_invitations.select_related("reviewer", "invited_by")
+
+
+def access_request_comments(*, request: AccessRequest) -> QuerySet[AccessEvent]:
+    """The conversation: the request's comment events, oldest first."""
+    return access_request_events(request=request).filter(action=AuditAction.COMMENTED)
+
+
+# Events the requester does not see in their request's history: the reviews, with the
+# reviewers' comments, and who was asked to review.
+HIDDEN_FROM_REQUESTER = (AuditAction.REVIEWED, AuditAction.REVIEWER_INVITED)
 
 
 def access_request_get(*, user: AbstractBaseUser, request_id: str | uuid.UUID) -> AccessRequest:
@@ -65,8 +124,14 @@ def access_request_get(*, user: AbstractBaseUser, request_id: str | uuid.UUID) -
     return request
 
 
-def access_request_events(*, request: AccessRequest) -> QuerySet[AccessEvent]:
-    return request.events.select_related("actor").order_by("position")
+def access_request_events(
+    *, request: AccessRequest, user: AbstractBaseUser | None = None
+) -> QuerySet[AccessEvent]:
+    """The request's history, oldest first; for its requester, without the reviews."""
+    events = request.events.select_related("actor").order_by("position")
+    if user is not None and request.requester_id == user.pk:
+        events = events.exclude(action__in=HIDDEN_FROM_REQUESTER)
+    return events
 
 
 def grants_visible_to(*, user: AbstractBaseUser) -> QuerySet[Grant]:
@@ -172,3 +237,31 @@ def attachment_get(
     if attachment is None:
         raise NotFoundError(f"No attachment {attachment_id} that you can see.")
     return attachment
+
+
+EXPORT_COLUMNS = [
+    "id", "dataset", "publisher", "requester_email", "state", "created", "submitted",
+    "deadline", "decided", "decided_by", "valid_until", "renewal_of", "purpose",
+]  # fmt: skip
+
+
+def access_requests_export_rows(*, queryset: QuerySet[AccessRequest]) -> Iterator[list[Any]]:
+    """One row per request of ``queryset`` (already restricted and filtered), in the order of
+    EXPORT_COLUMNS, read in chunks so that a large export does not sit in memory."""
+    rows = queryset.select_related("requester", "dataset__publisher", "decided_by")
+    for request in rows.iterator(chunk_size=500):
+        yield [
+            request.pk,
+            request.dataset.title,
+            request.dataset.publisher.name,
+            request.requester.email,
+            request.state,
+            request.created,
+            request.submitted_at,
+            request.deadline,
+            request.decided_at,
+            request.decided_by.get_username() if request.decided_by else "",
+            request.valid_until,
+            request.renews_id,
+            request.purpose,
+        ]

@@ -14,9 +14,13 @@ from django.utils import timezone
 from access import services
 from access.forms import (
     ApproveForm,
+    CommentForm,
     DecisionForm,
+    InviteReviewerForm,
     ReasonForm,
+    RelinquishForm,
     ReturnForm,
+    ReviewForm,
     WithdrawForm,
 )
 from access.models import AccessRequest, RequestState
@@ -74,6 +78,9 @@ def deadline_status(access_request: AccessRequest, now=None) -> str:
 # --- decisions ------------------------------------------------------------------------------
 
 STEWARD, REQUESTER = "steward", "requester"
+# An invited reviewer; and anyone on either side of the conversation (requester or steward).
+REVIEWER, CONVERSANT = "reviewer", "conversant"
+ALL_STATES = tuple(RequestState.values)
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,22 @@ DECISIONS = {
             "withdraw", "Withdraw", WithdrawForm, "access_request_withdraw", "withdrawn",
             REQUESTER, (RequestState.DRAFT, RequestState.SUBMITTED, RequestState.RETURNED),
             danger=True,
+        ),
+        Decision(
+            "relinquish", "Relinquish my access", RelinquishForm, "access_request_relinquish",
+            "relinquished", REQUESTER, (RequestState.APPROVED,), danger=True,
+        ),
+        Decision(
+            "invite", "Invite a reviewer", InviteReviewerForm, "access_request_reviewer_invite",
+            "sent to the reviewer", STEWARD, (RequestState.SUBMITTED,),
+        ),
+        Decision(
+            "review", "Review", ReviewForm, "access_request_review", "reviewed",
+            REVIEWER, (RequestState.SUBMITTED,),
+        ),
+        Decision(
+            "comment", "Comment", CommentForm, "access_request_comment", "commented on",
+            CONVERSANT, ALL_STATES,
         ),
     )
 }  # fmt: skip

@@ -49,7 +49,16 @@ class AccessEventInline(ReadOnlyEventsMixin, admin.TabularInline):
     can_delete = False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AccessEvent]:
-        return super().get_queryset(request).select_related("actor")
+        # The requester's history leaves out the reviews (selectors.HIDDEN_FROM_REQUESTER).
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("actor")
+            .exclude(
+                access_request__requester=request.user,
+                action__in=selectors.HIDDEN_FROM_REQUESTER,
+            )
+        )
 
 
 @admin.register(AccessEvent)
@@ -79,4 +88,12 @@ class AccessEventAdmin(ReadOnlyEventsMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[AccessEvent]:
         visible = selectors.access_requests_visible_to(user=request.user)
-        return super().get_queryset(request).filter(access_request__in=visible.values("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .filter(access_request__in=visible.values("pk"))
+            .exclude(
+                access_request__requester=request.user,
+                action__in=selectors.HIDDEN_FROM_REQUESTER,
+            )
+        )

@@ -14,7 +14,9 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, QuerySet, Value, When
 from django.http import (
     FileResponse,
@@ -41,12 +43,15 @@ from access.models import AccessRequest, RequestState
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset, Licence, LicenceVersion
 from core.admin import add_service_errors, list_date
+from core.csv_export import csv_streaming_response
 from core.errors import ApplicationError
 
 from .common import (
+    CONVERSANT,
     DECISIONS,
     EDITABLE_STATES,
     REQUESTER,
+    REVIEWER,
     STEWARD,
     DeadlineFilter,
     deadline_status,
@@ -70,7 +75,8 @@ class AccessRequestAdmin(admin.ModelAdmin):
             None,
             {
                 "fields": [
-                    "state_label", "dataset_link", "requester_name", "distribution_list",
+                    "state_label", "renewal_of", "dataset_link", "requester_name",
+                    "distribution_list",
                     "purpose", "project_title", "affiliation", "duration_days",
                 ]
             },
@@ -88,8 +94,11 @@ class AccessRequestAdmin(admin.ModelAdmin):
         ),
         ("Record", {"fields": ["id", "created", "updated"], "classes": ["collapse"]}),
     ]  # fmt: skip
-    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
-    actions = ["approve_selected", "reject_selected", "return_selected"]
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]] + [
+        "review_list"
+    ]
+    reviews_fieldset = ("Reviews", {"fields": ["review_list"]})
+    actions = ["approve_selected", "reject_selected", "return_selected", "export_selected"]
 
     # -- who sees what
 
@@ -125,10 +134,19 @@ class AccessRequestAdmin(admin.ModelAdmin):
             return [waiting.asc(), F("deadline").asc(nulls_last=True), "-created"]
         return ["-created"]
 
+    def get_fieldsets(self, request: HttpRequest, obj=None):
+        # Reviews are for the stewards and reviewers; as in REMS, the requester does not see
+        # those of their own request.
+        fieldsets = list(super().get_fieldsets(request, obj))
+        if obj is not None and selectors.sees_reviews(user=request.user, request=obj):
+            fieldsets.insert(-1, self.reviews_fieldset)
+        return fieldsets
+
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
         if not stewards_anything(request):
-            for name in ("approve_selected", "reject_selected", "return_selected"):
+            names = ("approve_selected", "reject_selected", "return_selected", "export_selected")
+            for name in names:
                 actions.pop(name, None)
         return actions
 
@@ -144,11 +162,49 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description="State", ordering="state")
     def state_label(self, access_request: AccessRequest) -> str:
-        return format_html(
+        label = format_html(
             '<span class="access-state access-state-{}">{}</span>',
             access_request.state,
             access_request.get_state_display(),
         )
+        if not access_request.renews_id:
+            return label
+        # A renewal says so in the queue, under its state (a column of its own would not fit).
+        return format_html(
+            '{}<br><small class="access-renewal">Renewal of {}</small>',
+            label,
+            str(access_request.renews_id)[:8],
+        )
+
+    @admin.display(description="Reviews")
+    def review_list(self, access_request: AccessRequest) -> str:
+        reviews = list(access_request.reviews.select_related("reviewer").order_by("created"))
+        if not reviews:
+            invited = access_request.review_invitations.count()
+            return f"None yet ({invited} reviewer(s) invited)." if invited else "No reviewer."
+        return format_html(
+            '<table class="access-reviews">{}</table>',
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td><strong>{}</strong></td><td>{}</td></tr>",
+                (
+                    (
+                        list_date(review.created),
+                        person(review.reviewer),
+                        review.get_recommendation_display(),
+                        review.comment or "—",
+                    )
+                    for review in reviews
+                ),
+            ),
+        )
+
+    @admin.display(description="Renewal of")
+    def renewal_of(self, access_request: AccessRequest) -> str:
+        if not access_request.renews_id:
+            return "—"
+        url = reverse("admin:access_accessrequest_change", args=[access_request.renews_id])
+        return format_html('Renewal of <a href="{}">{}</a>', url, str(access_request.renews_id)[:8])
 
     @admin.display(description="Requester", ordering="requester__username")
     def requester_name(self, access_request: AccessRequest) -> str:
@@ -319,6 +375,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
         custom = [
+            path("export/", wrap(self.export_view), name=f"{prefix}_export"),
             path("new/<uuid:dataset_id>/", wrap(self.request_access_view), name=f"{prefix}_new"),
             path("<path:object_id>/edit/", wrap(self.edit_view), name=f"{prefix}_edit"),
             path(
@@ -361,9 +418,11 @@ class AccessRequestAdmin(admin.ModelAdmin):
             return {}
         roles = set()
         if access_request.requester_id == request.user.pk:
-            roles.add(REQUESTER)
+            roles.update((REQUESTER, CONVERSANT))
         if selectors.is_steward_for(user=request.user, dataset=access_request.dataset):
-            roles.add(STEWARD)
+            roles.update((STEWARD, CONVERSANT))
+        if selectors.is_reviewer_of(user=request.user, request=access_request):
+            roles.add(REVIEWER)
         decisions = [
             {
                 "decision": decision,
@@ -569,6 +628,39 @@ class AccessRequestAdmin(admin.ModelAdmin):
             new_licence_version=new_version,
             change_url=change_url,
         )
+
+    # -- export
+
+    def export_view(self, request: HttpRequest) -> HttpResponse:
+        """The change list's requests, with its current filters and search, as CSV; limited to
+        what the user may export (a reviewer's invitations are not a register to take away)."""
+        if not self.has_view_or_change_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:access_accessrequest_changelist"))
+        exportable = selectors.access_requests_exportable_by(user=request.user)
+        queryset = changelist.get_queryset(request).filter(pk__in=exportable.values("pk"))
+        return self._csv(queryset)
+
+    @staticmethod
+    def _csv(queryset: QuerySet[AccessRequest]) -> HttpResponse:
+        return csv_streaming_response(
+            selectors.EXPORT_COLUMNS,
+            selectors.access_requests_export_rows(queryset=queryset.order_by()),
+            filename="access-requests.csv",
+        )
+
+    @admin.action(description="Export selected requests as CSV")
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[AccessRequest]):
+        exportable = selectors.access_requests_exportable_by(user=request.user)
+        return self._csv(queryset.filter(pk__in=exportable.values("pk")))
+
+    def changelist_view(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        query = request.GET.urlencode()
+        export_url = reverse("admin:access_accessrequest_export") + (f"?{query}" if query else "")
+        return super().changelist_view(request, {**(extra_context or {}), "export_url": export_url})
 
     # -- bulk actions (stewards)
 

@@ -14,8 +14,14 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from access.models import AccessRequest, RequestState
-from access.services import MAX_PURPOSE_LENGTH, MIN_PURPOSE_LENGTH, QUESTION_KINDS
+from access import selectors
+from access.models import AccessRequest, Recommendation, RequestState
+from access.services import (
+    MAX_COMMENT_LENGTH,
+    MAX_PURPOSE_LENGTH,
+    MIN_PURPOSE_LENGTH,
+    QUESTION_KINDS,
+)
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset
 from core.api.serializers import StrictInputSerializer
@@ -151,7 +157,74 @@ class AccessRequestRevokeInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=10_000, allow_blank=True)
 
 
+class ReviewerInviteInputSerializer(StrictInputSerializer):
+    email = serializers.EmailField(
+        required=False, help_text="The reviewer's account e-mail (or give user)."
+    )
+    user = serializers.IntegerField(
+        required=False, min_value=1, help_text="The reviewer's account id (or give email)."
+    )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("email" in attrs) == ("user" in attrs):
+            raise serializers.ValidationError("Give the reviewer's email or user id, not both.")
+        return attrs
+
+
+class ReviewInputSerializer(StrictInputSerializer):
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    comment = serializers.CharField(
+        max_length=MAX_COMMENT_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class CommentInputSerializer(StrictInputSerializer):
+    comment = serializers.CharField(max_length=MAX_COMMENT_LENGTH, allow_blank=True)
+
+
+class AccessRequestRenewInputSerializer(StrictInputSerializer):
+    accept_licence = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Must be true: you accept the current version of the dataset's licence.",
+    )
+    licence_version = serializers.IntegerField(required=False, min_value=1)
+    purpose = serializers.CharField(
+        required=False,
+        min_length=MIN_PURPOSE_LENGTH,
+        max_length=MAX_PURPOSE_LENGTH,
+        help_text="Default: the purpose of the request renewed.",
+    )
+    duration_days = serializers.IntegerField(
+        required=False, min_value=1, help_text="Default: the duration of the request renewed."
+    )
+
+
+class GrantRelinquishInputSerializer(StrictInputSerializer):
+    comment = serializers.CharField(max_length=10_000, required=False, allow_blank=True, default="")
+
+
 # --- output ---------------------------------------------------------------------------------
+
+
+class ReviewOutputSerializer(serializers.Serializer):
+    reviewer = serializers.CharField(source="reviewer.username")
+    recommendation = serializers.ChoiceField(choices=Recommendation.choices)
+    comment = serializers.CharField()
+    created = serializers.DateTimeField()
+
+
+class ReviewInvitationOutputSerializer(serializers.Serializer):
+    reviewer = serializers.CharField(source="reviewer.username")
+    reviewer_email = serializers.EmailField(source="reviewer.email")
+    invited_by = serializers.CharField(source="invited_by.username")
+    created = serializers.DateTimeField()
+
+
+class CommentOutputSerializer(serializers.Serializer):
+    author = serializers.CharField(source="actor.username", allow_null=True)
+    comment = serializers.CharField()
+    created = serializers.DateTimeField()
 
 
 class AccessRequestDatasetSerializer(serializers.Serializer):
@@ -262,6 +335,28 @@ class AccessRequestOutputSerializer(serializers.Serializer):
     def get_form(self, request: AccessRequest) -> dict | None:
         version = request.form_version
         return RequestFormSerializer(version).data if version is not None else None
+
+    renewal_of = serializers.UUIDField(
+        source="renews_id",
+        allow_null=True,
+        help_text="The approved request this one renews (its grant works until the decision).",
+    )
+    reviews = serializers.SerializerMethodField(
+        help_text="Invited reviewers' recommendations, oldest first, for stewards and reviewers "
+        "in the request's own answer (its detail and actions); null for the requester, from "
+        "whom reviews are hidden (as in REMS), and in lists (see .../reviews/)."
+    )
+
+    @extend_schema_field(ReviewOutputSerializer(many=True, allow_null=True))
+    def get_reviews(self, request: AccessRequest) -> list[dict] | None:
+        http_request = self.context.get("request")
+        # Not in lists: a list keeps a constant number of queries whatever its page size.
+        if not self.context.get("with_reviews") or http_request is None:
+            return None
+        if not selectors.sees_reviews(user=http_request.user, request=request):
+            return None
+        reviews = selectors.access_request_reviews(user=http_request.user, request=request)
+        return ReviewOutputSerializer(reviews, many=True).data
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, request: AccessRequest) -> str:

@@ -16,7 +16,8 @@ from catalogue import selectors as catalogue_selectors
 from core.api.pagination import BoundedPageNumberPagination
 from core.api.params import reject_unknown_params
 from core.api.schema import error_response, filter_parameters
-from core.errors import NotFoundError
+from core.csv_export import csv_streaming_response
+from core.errors import NotFoundError, PermissionDeniedError
 
 from .filters import AccessRequestFilterSet, request_ordering
 from .serializers import (
@@ -25,6 +26,7 @@ from .serializers import (
     AccessRequestCreateInputSerializer,
     AccessRequestOutputSerializer,
     AccessRequestRejectInputSerializer,
+    AccessRequestRenewInputSerializer,
     AccessRequestReturnInputSerializer,
     AccessRequestRevokeInputSerializer,
     AccessRequestSubmitInputSerializer,
@@ -32,6 +34,12 @@ from .serializers import (
     AccessRequestWithdrawInputSerializer,
     ApplicationFormInputSerializer,
     ApplicationFormVersionSerializer,
+    CommentInputSerializer,
+    CommentOutputSerializer,
+    ReviewerInviteInputSerializer,
+    ReviewInputSerializer,
+    ReviewInvitationOutputSerializer,
+    ReviewOutputSerializer,
 )
 
 # --- access requests ------------------------------------------------------------------------
@@ -40,6 +48,7 @@ REQUEST_ID = OpenApiParameter(
     "id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Access request id."
 )
 LIST_PARAMS = set(AccessRequestFilterSet.base_filters) | {"page", "page_size"}
+EXPORT_PARAMS = set(AccessRequestFilterSet.base_filters)
 STATE_ERRORS = {
     403: error_response("You can see the request but may not do this."),
     404: error_response("No request with this id that you can see."),
@@ -74,18 +83,37 @@ class AccessRequestViewSet(viewsets.ViewSet):
     )
     def list(self, request: Request) -> Response:
         reject_unknown_params(request, LIST_PARAMS)
-        filterset = AccessRequestFilterSet(
-            request.query_params,
-            queryset=selectors.access_requests_visible_to(user=request.user),
-            request=request,
+        queryset = self._filtered(request, selectors.access_requests_visible_to(user=request.user))
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(
+            AccessRequestOutputSerializer(page, many=True, context={"request": request}).data
         )
+
+    def _filtered(self, request: Request, queryset):
+        filterset = AccessRequestFilterSet(request.query_params, queryset=queryset, request=request)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         ordering = request_ordering(filterset.form.cleaned_data.get("ordering") or None)
-        paginator = self.pagination_class()
-        page = paginator.paginate_queryset(filterset.qs.order_by(*ordering), request, view=self)
-        return paginator.get_paginated_response(
-            AccessRequestOutputSerializer(page, many=True, context={"request": request}).data
+        return filterset.qs.order_by(*ordering)
+
+    @extend_schema(
+        summary="Export the requests as CSV, with the list's filters",
+        parameters=filter_parameters(AccessRequestFilterSet),
+        responses={(200, "text/csv"): OpenApiTypes.STR},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request):
+        """Stewards get their publishers' requests, everyone their own (reviewers not the
+        requests they review); cells that a spreadsheet would read as formulas are defused."""
+        reject_unknown_params(request, EXPORT_PARAMS)
+        queryset = self._filtered(
+            request, selectors.access_requests_exportable_by(user=request.user)
+        )
+        return csv_streaming_response(
+            selectors.EXPORT_COLUMNS,
+            selectors.access_requests_export_rows(queryset=queryset),
+            filename="access-requests.csv",
         )
 
     @extend_schema(
@@ -149,7 +177,9 @@ class AccessRequestViewSet(viewsets.ViewSet):
         access_request = self._get(request, id)
         paginator = self.pagination_class()
         page = paginator.paginate_queryset(
-            selectors.access_request_events(request=access_request), request, view=self
+            selectors.access_request_events(request=access_request, user=request.user),
+            request,
+            view=self,
         )
         return paginator.get_paginated_response(AccessEventOutputSerializer(page, many=True).data)
 
@@ -176,7 +206,8 @@ class AccessRequestViewSet(viewsets.ViewSet):
         )
 
     @_action_schema(
-        AccessRequestRejectInputSerializer, "Reject a submitted request with a reason (stewards)"
+        AccessRequestRejectInputSerializer,
+        "Reject a submitted request with a reason (stewards)",
     )
     @action(detail=True, methods=["post"])
     def reject(self, request: Request, id: str) -> Response:
@@ -223,6 +254,137 @@ class AccessRequestViewSet(viewsets.ViewSet):
             services.access_request_revoke(user=request.user, request=access_request, **data),
         )
 
+    @extend_schema(
+        summary="Ask to extend an approved access: a new, linked request (the requester)",
+        parameters=[REQUEST_ID],
+        request=AccessRequestRenewInputSerializer,
+        responses={
+            201: AccessRequestOutputSerializer,
+            **STATE_ERRORS,
+            409: error_response(
+                "Not approved with an active grant (error.state), or a renewal is already "
+                "open (error.existing_request)."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def renew(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        data = self._input(AccessRequestRenewInputSerializer, request)
+        renewal = services.access_request_renew(user=request.user, request=access_request, **data)
+        response = self._request_response(request, renewal, status.HTTP_201_CREATED)
+        response["Location"] = response.data["url"]
+        return response
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The invited reviewers (stewards)",
+        parameters=[REQUEST_ID],
+        responses={
+            200: ReviewInvitationOutputSerializer(many=True),
+            403: STATE_ERRORS[403],
+            404: STATE_ERRORS[404],
+        },
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Invite an account to review a submitted request (stewards)",
+        parameters=[REQUEST_ID],
+        request=ReviewerInviteInputSerializer,
+        responses={
+            201: ReviewInvitationOutputSerializer,
+            **STATE_ERRORS,
+            409: error_response("Not submitted (error.state), or already invited."),
+        },
+    )
+    @action(detail=True, methods=["get", "post"])
+    def reviewers(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        if request.method == "POST":
+            data = self._input(ReviewerInviteInputSerializer, request)
+            invitation = services.access_request_reviewer_invite(
+                user=request.user,
+                request=access_request,
+                email=data.get("email", ""),
+                reviewer_id=data.get("user"),
+            )
+            return Response(
+                ReviewInvitationOutputSerializer(invitation).data, status=status.HTTP_201_CREATED
+            )
+        reject_unknown_params(request, {"page", "page_size"})
+        if not selectors.is_steward_for(user=request.user, dataset=access_request.dataset):
+            raise PermissionDeniedError("Only the stewards of the publisher see the reviewers.")
+        invitations = selectors.access_request_review_invitations(request=access_request)
+        return self._page(request, invitations, ReviewInvitationOutputSerializer)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The reviews (stewards and reviewers; hidden from the requester)",
+        parameters=[REQUEST_ID],
+        responses={
+            200: ReviewOutputSerializer(many=True),
+            403: STATE_ERRORS[403],
+            404: STATE_ERRORS[404],
+        },
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Review a submitted request (invited reviewers)",
+        parameters=[REQUEST_ID],
+        request=ReviewInputSerializer,
+        responses={201: ReviewOutputSerializer, **STATE_ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def reviews(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        if request.method == "POST":
+            data = self._input(ReviewInputSerializer, request)
+            review = services.access_request_review(
+                user=request.user, request=access_request, **data
+            )
+            return Response(ReviewOutputSerializer(review).data, status=status.HTTP_201_CREATED)
+        reject_unknown_params(request, {"page", "page_size"})
+        if not selectors.sees_reviews(user=request.user, request=access_request):
+            raise PermissionDeniedError("Reviews are not shown to the requester.")
+        reviews = selectors.access_request_reviews(user=request.user, request=access_request)
+        return self._page(request, reviews, ReviewOutputSerializer)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The conversation on the request, oldest first",
+        parameters=[REQUEST_ID],
+        responses={
+            200: CommentOutputSerializer(many=True),
+            404: error_response(
+                "No request with this id that you can see, or the page is past the last page."
+            ),
+        },
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Write to the other side (the requester and the publisher's stewards)",
+        parameters=[REQUEST_ID],
+        request=CommentInputSerializer,
+        responses={201: CommentOutputSerializer, 403: STATE_ERRORS[403], 404: STATE_ERRORS[404]},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request: Request, id: str) -> Response:
+        access_request = self._get(request, id)
+        if request.method == "POST":
+            data = self._input(CommentInputSerializer, request)
+            event = services.access_request_comment(
+                user=request.user, request=access_request, **data
+            )
+            return Response(CommentOutputSerializer(event).data, status=status.HTTP_201_CREATED)
+        reject_unknown_params(request, {"page", "page_size"})
+        comments = selectors.access_request_comments(request=access_request)
+        return self._page(request, comments, CommentOutputSerializer)
+
+    def _page(self, request: Request, queryset, serializer_class) -> Response:
+        paginator = self.pagination_class()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response(serializer_class(page, many=True).data)
+
     # The lookup comes first, so a request one cannot see is a 404 whatever the body says.
     def _get(self, request: Request, id: str) -> AccessRequest:
         return selectors.access_request_get(user=request.user, request_id=id)
@@ -237,9 +399,8 @@ class AccessRequestViewSet(viewsets.ViewSet):
     ) -> Response:
         # Read again through the visible queryset: one shape, with everything it needs loaded.
         fresh = selectors.access_request_get(user=request.user, request_id=access_request.pk)
-        return Response(
-            AccessRequestOutputSerializer(fresh, context={"request": request}).data, status=code
-        )
+        context = {"request": request, "with_reviews": True}
+        return Response(AccessRequestOutputSerializer(fresh, context=context).data, status=code)
 
 
 # --- publishers' application forms ----------------------------------------------------------

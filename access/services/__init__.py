@@ -17,9 +17,11 @@ from .audit import audit_event_append, audit_log_verify, event_record
 from .decisions import (
     access_request_approve,
     access_request_reject,
+    access_request_relinquish,
     access_request_return,
     access_request_revoke,
     access_requests_expire_due,
+    grant_relinquish,
     grant_revoke,
 )
 from .forms import (
@@ -42,14 +44,22 @@ from .requests import (
     MIN_PURPOSE_LENGTH,
     access_request_create,
     access_request_default_duration,
+    access_request_renew,
     access_request_submit,
     access_request_update,
     access_request_withdraw,
+)
+from .reviews import (
+    MAX_COMMENT_LENGTH,
+    access_request_comment,
+    access_request_review,
+    access_request_reviewer_invite,
 )
 from .transitions import NotAllowedError, StateConflictError
 
 __all__ = [
     "MAX_ATTACHMENTS_PER_REQUEST",
+    "MAX_COMMENT_LENGTH",
     "MAX_PURPOSE_LENGTH",
     "MIN_PURPOSE_LENGTH",
     "QUESTION_KINDS",
@@ -57,10 +67,15 @@ __all__ = [
     "StateConflictError",
     "access_request_apply",
     "access_request_approve",
+    "access_request_comment",
     "access_request_create",
     "access_request_default_duration",
     "access_request_reject",
+    "access_request_relinquish",
+    "access_request_renew",
     "access_request_return",
+    "access_request_review",
+    "access_request_reviewer_invite",
     "access_request_revise",
     "access_request_revoke",
     "access_request_submit",
@@ -78,6 +93,7 @@ __all__ = [
     "audit_log_verify",
     "event_record",
     "grant_provision",
+    "grant_relinquish",
     "grant_revoke",
     "grants_provision_missing",
     "grants_warn_expiring",

@@ -70,8 +70,12 @@ def approve_locked(
     valid_until: datetime,
     comment: str,
 ) -> None:
-    """Approve a request already locked and checked; a worker provisions its grant."""
+    """Approve a request already locked and checked; a worker provisions its grant. A renewal
+    first closes the approval it renews (its grant ends now), so that one approval at a time
+    covers the researcher and the dataset."""
     _freeze_approved_files(request)
+    if request.renews_id:
+        _supersede(request, actor=actor, now=now)
     previous = request.state
     request.state = RequestState.APPROVED
     request.decided_at = now
@@ -83,6 +87,23 @@ def approve_locked(
         request, actor=actor, action=AuditAction.APPROVED, from_state=previous, comment=comment
     )
     enqueue_after_commit("access.provision_grant", str(request.pk))
+
+
+def _supersede(renewal: AccessRequest, *, actor: AbstractBaseUser | None, now: datetime) -> None:
+    """End the approval a renewal replaces, in the renewal's transaction. Nothing to do when it
+    ended meanwhile (expired, revoked, relinquished): the renewal then simply starts anew."""
+    renewed = lock_request(renewal.renews_id)
+    if renewed.state != RequestState.APPROVED:
+        return
+    grant_close(request=renewed, state=GrantState.SUPERSEDED, now=now)
+    move(
+        renewed,
+        actor=actor,
+        allowed_from=(RequestState.APPROVED,),
+        to_state=RequestState.SUPERSEDED,
+        action=AuditAction.SUPERSEDED,
+        comment=f"Replaced by the approved renewal {renewal.pk}.",
+    )
 
 
 @transaction.atomic
@@ -165,6 +186,34 @@ def access_request_revoke(
         action=AuditAction.REVOKED,
         comment=reason,
     )
+
+
+@transaction.atomic
+def access_request_relinquish(
+    *, user: AbstractBaseUser, request: AccessRequest, comment: str = ""
+) -> AccessRequest:
+    """The researcher ends their own approved access early: the grant closes with the request,
+    so every link fails from the commit on, and the stewards are told."""
+    request = lock_request(request)
+    if request.requester_id != user.pk:
+        raise NotAllowedError("Only the researcher who holds this access can relinquish it.")
+    if request.state == RequestState.APPROVED:
+        grant_close(request=request, state=GrantState.RELINQUISHED, now=timezone.now())
+    return move(
+        request,
+        actor=user,
+        allowed_from=(RequestState.APPROVED,),
+        to_state=RequestState.RELINQUISHED,
+        action=AuditAction.RELINQUISHED,
+        comment=comment.strip(),
+    )
+
+
+def grant_relinquish(*, user: AbstractBaseUser, grant: Grant, comment: str = "") -> Grant:
+    """Relinquishing a grant relinquishes the approval it came from (and the grant with it)."""
+    access_request_relinquish(user=user, request=grant.access_request, comment=comment)
+    grant.refresh_from_db()
+    return grant
 
 
 def grant_revoke(*, user: AbstractBaseUser, grant: Grant, reason: str) -> Grant:

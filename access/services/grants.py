@@ -78,8 +78,8 @@ def grants_provision_missing(*, older_than: timedelta | None = None) -> int:
 
 
 def grant_close(*, request: AccessRequest, state: GrantState, now: datetime) -> None:
-    """Revoke or expire the request's grant with it, in the request's transaction: every link
-    fails from the commit on."""
+    """End the request's grant with it (revoked, expired, relinquished or superseded), in the
+    request's transaction: every link fails from the commit on."""
     fields: dict[str, object] = {"state": state}
     if state == GrantState.REVOKED:
         fields["revoked_at"] = now

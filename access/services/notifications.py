@@ -27,6 +27,7 @@ from access.models import (
     Notification,
     NotificationState,
     RequestState,
+    ReviewInvitation,
 )
 from core.dispatch import enqueue_after_commit
 from core.text import single_line
@@ -137,6 +138,13 @@ def _researcher_message(event: AccessEvent) -> Message | None:
                 else "",
                 f"{event.comment} Your download links are at {settings.SITE_URL}/api/v1/grants/.",
             ]
+        case AuditAction.COMMENTED if event.actor_id != request.requester_id:
+            subject = f"New comment on your request for '{title}'"
+            lines = [
+                f"{_who(event.actor)} wrote on your request {request.pk} for the dataset "
+                f"'{title}' on {when}:",
+                event.comment,
+            ]
         case AuditAction.EXPIRY_WARNING:
             subject = f"Your access to '{title}' ends soon"
             lines = [f"Your access to the dataset '{title}' (request {request.pk}) ends soon.",
@@ -153,13 +161,38 @@ def _steward_messages(event: AccessEvent) -> list[Message]:
     when = f"{event.created:%Y-%m-%d %H:%M} UTC"
     match event.action:
         case AuditAction.SUBMITTED:
-            subject = f"Access request submitted for '{title}'"
+            kind = "renewal of an access" if request.renews_id else "request"
+            subject = (
+                f"Renewal requested for '{title}'"
+                if request.renews_id
+                else f"Access request submitted for '{title}'"
+            )
             body = (
-                f"{_who(request.requester)} submitted a request for '{title}' on {when}.\n\n"
-                f"Purpose: {request.purpose}\n"
+                f"{_who(request.requester)} submitted a {kind} for '{title}' on {when}.\n\n"
+                + (f"It renews request {request.renews_id}.\n" if request.renews_id else "")
+                + f"Purpose: {request.purpose}\n"
                 + (f"Project: {request.project_title}\n" if request.project_title else "")
                 + (f"Decide by {request.deadline:%Y-%m-%d}.\n" if request.deadline else "")
             )
+        case AuditAction.COMMENTED if event.actor_id == request.requester_id:
+            subject = f"New comment from the researcher on '{title}'"
+            body = (
+                f"{_who(request.requester)} wrote on their request on {when}:\n\n{event.comment}\n"
+            )
+        case AuditAction.REVIEWED:
+            subject = f"Review of the request for '{title}'"
+            body = (
+                f"{_who(event.actor)} reviewed the request of {_who(request.requester)} on "
+                f"{when}.\n\n{event.comment}\n"
+            )
+        case AuditAction.RELINQUISHED:
+            subject = f"Access to '{title}' relinquished"
+            body = (
+                f"{_who(request.requester)} ended their access to '{title}' on {when}; its "
+                "download links no longer work.\n"
+            )
+            if event.comment:
+                body += f"\nComment: {event.comment}\n"
         case AuditAction.WITHDRAWN:
             subject = f"Access request withdrawn for '{title}'"
             body = f"{_who(request.requester)} withdrew their request for '{title}' on {when}.\n"
@@ -174,12 +207,39 @@ def _steward_messages(event: AccessEvent) -> list[Message]:
     ]
 
 
+def _reviewer_messages(event: AccessEvent) -> list[Message]:
+    """The invited reviewer hears of their invitation (read from the event it is linked to)."""
+    if event.action != AuditAction.REVIEWER_INVITED:
+        return []
+    invitation = ReviewInvitation.objects.select_related("reviewer").filter(event=event).first()
+    if invitation is None or not invitation.reviewer.email:
+        return []
+    request = event.access_request
+    title = single_line(request.dataset.title)
+    body = (
+        f"{_who(event.actor)} asks you to review the request of {_who(request.requester)} for "
+        f"the dataset '{title}' ({request.dataset.publisher.name}).\n\n"
+        f"Purpose: {request.purpose}\n\n"
+        "Recommend approving, rejecting or abstaining, with a comment; the stewards decide.\n"
+        f"\n{settings.SITE_URL}/api/v1/access-requests/{request.pk}/\n"
+    )
+    return [
+        Message(
+            f"event:{event.pk}:reviewer:{invitation.reviewer.email}",
+            invitation.reviewer.email,
+            _subject(f"Please review a request for '{title}'"),
+            body,
+        )
+    ]
+
+
 def messages_for_event(event: AccessEvent) -> list[Message]:
     """The e-mails ``event`` calls for: the researcher hears of every decision on their
-    request, the stewards of what needs their decision or what the researcher did."""
+    request, the stewards of what needs their decision or what the researcher did, an invited
+    reviewer of their invitation; each side of the conversation of the other's comments."""
     researcher = _researcher_message(event)
     messages = [researcher] if researcher and researcher.recipient else []
-    return messages + _steward_messages(event)
+    return messages + _steward_messages(event) + _reviewer_messages(event)
 
 
 # --- the outbox ----------------------------------------------------------------------------------

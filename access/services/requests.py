@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.events import AuditAction
-from access.models import OPEN_STATES, AccessRequest, RequestState
+from access.models import OPEN_STATES, PENDING_STATES, AccessRequest, GrantState, RequestState
 from catalogue.models import AccessRights, Dataset, Distribution, LicenceVersion, Publisher
 from core.errors import ApplicationError, ConflictError
 from core.text import single_line
@@ -23,7 +23,13 @@ from core.text import single_line
 from .audit import event_record
 from .decisions import approve_locked
 from .forms import answers_clean, application_form_current
-from .transitions import NotAllowedError, lock_request, move, state_conflict
+from .transitions import (
+    NotAllowedError,
+    StateConflictError,
+    lock_request,
+    move,
+    state_conflict,
+)
 
 MIN_PURPOSE_LENGTH = 30
 MAX_PURPOSE_LENGTH = 10_000
@@ -200,6 +206,83 @@ def access_request_create(
     if submit:
         _submit_locked(request, actor=requester, now=now)
     return request
+
+
+@transaction.atomic
+def access_request_renew(
+    *,
+    user: AbstractBaseUser,
+    request: AccessRequest,
+    accept_licence: bool,
+    licence_version: int | None = None,
+    purpose: str | None = None,
+    duration_days: int | None = None,
+) -> AccessRequest:
+    """Ask to extend an approved access before it ends: a new request, linked to the old one
+    (``renews``), pre-filled from it (purpose, project, affiliation, duration and the files
+    that were approved) and submitted. The old grant keeps working until the renewal is
+    decided; approving it ends the old one (``approve_locked``), rejecting or withdrawing it
+    leaves the old one to run to its own end. Public datasets approve it at once, as usual."""
+    renewed = lock_request(request)
+    _ensure_requester(user, renewed)
+    grant = getattr(renewed, "grant", None) if renewed.state == RequestState.APPROVED else None
+    if grant is None or grant.state != GrantState.ACTIVE:
+        raise StateConflictError(
+            "Only an approved request with an active grant can be renewed; this one is "
+            f"{renewed.state}{'' if grant else ' without a grant yet'}.",
+            extra={"state": renewed.state},
+        )
+    existing = renewed.renewals.filter(state__in=PENDING_STATES).first()
+    if existing:
+        raise _renewal_open(existing)
+    dataset = renewed.dataset
+    version = _check_licence_acceptance(dataset, accept_licence, licence_version)
+    now = timezone.now()
+    files = list(renewed.approved_distributions.all())
+    renewal = AccessRequest(
+        requester=renewed.requester,
+        dataset=dataset,
+        renews=renewed,
+        # The files that were approved, not "everything": a file added since is asked for
+        # anew. When they are all gone, the renewal asks for the whole dataset.
+        whole_dataset=not files,
+        purpose=renewed.purpose if purpose is None else _validate_purpose(purpose),
+        project_title=renewed.project_title,
+        affiliation=renewed.affiliation,
+        duration_days=(
+            _validate_duration(duration_days, dataset)
+            if duration_days is not None
+            else min(renewed.duration_days, dataset.publisher.max_access_days)
+        ),
+        licence_version=version,
+        licence_accepted_at=now,
+        state=RequestState.DRAFT,
+    )
+    try:
+        with transaction.atomic():
+            renewal.save(force_insert=True)
+    except IntegrityError as exc:  # a concurrent renewal won the unique constraint
+        existing = renewed.renewals.filter(state__in=PENDING_STATES).first()
+        if existing:
+            raise _renewal_open(existing) from exc
+        raise
+    renewal.distributions.set(files)
+    event_record(
+        renewal,
+        actor=user,
+        action=AuditAction.CREATED,
+        from_state="",
+        comment=f"Renewal of {renewed.pk}.",
+    )
+    _submit_locked(renewal, actor=user, now=now)
+    return renewal
+
+
+def _renewal_open(existing: AccessRequest) -> ConflictError:
+    return ConflictError(
+        f"A renewal of this request is already open ({existing.state}): {existing.pk}.",
+        extra={"existing_request": str(existing.pk), "state": existing.state},
+    )
 
 
 def _already_open(existing: AccessRequest) -> ConflictError:

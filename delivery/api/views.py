@@ -91,6 +91,10 @@ class RevokeInputSerializer(StrictInputSerializer):
     reason = serializers.CharField(max_length=5000)
 
 
+class RelinquishInputSerializer(StrictInputSerializer):
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
 # Links may be asked to live shorter than the default, never longer.
 MAX_LINK_TTL_SECONDS = services.DEFAULT_LINK_TTL_SECONDS
 
@@ -166,6 +170,27 @@ class GrantViewSet(viewsets.ViewSet):
         serializer.is_valid(raise_exception=True)
         grant = access_services.grant_revoke(
             user=request.user, grant=grant, reason=serializer.validated_data["reason"]
+        )
+        return Response(GrantOutputSerializer(grant, context=self._context(request)).data)
+
+    @extend_schema(
+        parameters=[GRANT_ID],
+        request=RelinquishInputSerializer,
+        responses={
+            200: GrantOutputSerializer,
+            403: error_response("Only the grantee relinquishes a grant."),
+            404: error_response("No grant you can see."),
+            409: error_response("The grant's request is no longer approved (error.state)."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def relinquish(self, request: Request, pk: str) -> Response:
+        """The grantee ends their access early: every link stops at once."""
+        grant = selectors.grant_get(user=request.user, grant_id=pk)
+        serializer = RelinquishInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        grant = access_services.grant_relinquish(
+            user=request.user, grant=grant, comment=serializer.validated_data["comment"]
         )
         return Response(GrantOutputSerializer(grant, context=self._context(request)).data)
 

@@ -89,7 +89,8 @@ def download_authorise(
     if expires_at < time.time():
         raise GoneError("This download link has expired; ask for a new one on the grant.")
     grant = Grant.objects.select_related("dataset", "access_request").filter(pk=grant_id).first()
-    if grant is None or grant.state == GrantState.REVOKED:
+    # Revoked, relinquished or superseded by a renewal: any state but active or expired.
+    if grant is None or grant.state not in (GrantState.ACTIVE, GrantState.EXPIRED):
         raise forbidden
     if grant.state == GrantState.EXPIRED or grant.expires_at.timestamp() <= time.time():
         raise GoneError("The grant has expired.")

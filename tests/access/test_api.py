@@ -26,6 +26,7 @@ REQUEST_KEYS = {
     "licence_acceptance", "created", "submitted_at",
     "deadline", "decided_at", "decided_by", "decision_reason", "valid_until", "grant",
     "form", "answers",
+    "renewal_of", "reviews",
 }  # fmt: skip
 
 

@@ -44,6 +44,13 @@ PAGINATED_LISTS = [
     f"{API}/grants/",
     f"{API}/access-requests/{{id}}/attachments/",
 ]
+# Lists of one request's reviewers, reviews and comments: paged too (validated against real
+# answers in tests/access/test_reviews.py, where a request has them).
+REQUEST_SUBLISTS = [
+    f"{API}/access-requests/{{id}}/reviewers/",
+    f"{API}/access-requests/{{id}}/reviews/",
+    f"{API}/access-requests/{{id}}/comments/",
+]
 # The one list that is not paged: a dataset's files come whole, as in the dataset's detail.
 UNPAGED_LIST = f"{API}/datasets/{{id_or_slug}}/distributions/"
 
@@ -119,7 +126,7 @@ def assert_answers_as_declared(openapi: dict, path: str, method: str, response) 
 # --- lists are page objects --------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", PAGINATED_LISTS)
+@pytest.mark.parametrize("path", PAGINATED_LISTS + REQUEST_SUBLISTS)
 def test_every_list_is_described_as_a_page_object(openapi, path):
     page = resolve(openapi, response_schema(openapi, path, "get", 200))
     assert page["type"] == "object"
@@ -213,6 +220,16 @@ EXPECTED_ERRORS = {
     },
     ("get", f"{API}/grants/{{id}}/"): {400, 401, 404},
     ("post", f"{API}/grants/{{id}}/revoke/"): {400, 401, 403, 404, 409},
+    ("post", f"{API}/grants/{{id}}/relinquish/"): {400, 401, 403, 404, 409},
+    ("post", f"{API}/access-requests/{{id}}/renew/"): {400, 401, 403, 404, 409},
+    ("get", f"{API}/access-requests/{{id}}/reviewers/"): {400, 401, 403, 404},
+    ("post", f"{API}/access-requests/{{id}}/reviewers/"): {400, 401, 403, 404, 409},
+    ("get", f"{API}/access-requests/{{id}}/reviews/"): {400, 401, 403, 404},
+    ("post", f"{API}/access-requests/{{id}}/reviews/"): {400, 401, 403, 404, 409},
+    ("get", f"{API}/access-requests/{{id}}/comments/"): {400, 401, 404},
+    ("post", f"{API}/access-requests/{{id}}/comments/"): {400, 401, 403, 404},
+    # A CSV file, not JSON; its filters are the list's (400 for a bad one).
+    ("get", f"{API}/access-requests/export/"): {400, 401},
     # A signed link needs no credentials (no 401); a malformed one is a 403, not a 400.
     ("get", f"{API}/downloads/{{grant_id}}/{{distribution_id}}/"): {403, 404, 410},
     ("get", f"{API}/publishers/{{slug}}/application-form/"): {401, 404},
