@@ -79,6 +79,17 @@ def access_requests_exportable_by(*, user: AbstractBaseUser) -> QuerySet[AccessR
     )
 
 
+def access_requests_to_review_by(*, user: AbstractBaseUser) -> QuerySet[AccessRequest]:
+    """The requests ``user`` was invited to review (never a draft): only these, whoever they are."""
+    if not user.is_authenticated:
+        return AccessRequest.objects.none()
+    return (
+        AccessRequest.objects.filter(review_invitations__reviewer=user)
+        .exclude(state=RequestState.DRAFT)
+        .select_related("requester", "dataset__publisher", "form_version")
+    )
+
+
 def is_reviewer_of(*, user: AbstractBaseUser, request: AccessRequest) -> bool:
     return (
         user.is_authenticated

@@ -36,7 +36,7 @@ from delivery.services.attachment_links import attachment_link
 from delivery.services.links import download_links, grant_files
 from delivery.services.signing import grant_token
 
-from .forms import WorkspaceEditForm, WorkspaceRequestForm
+from .forms import RenewForm, WorkspaceEditForm, WorkspaceRequestForm
 from .manifests import (
     MANIFEST_KINDS,
     aria2_input,
@@ -136,6 +136,30 @@ def _document(request: HttpRequest, attachment) -> dict:
         "sha256": attachment.sha256,
         "url": attachment_link(attachment=attachment, user=request.user, absolute=False).url,
     }
+
+
+def _renewable(access_request: AccessRequest) -> bool:
+    """Whether to offer "Ask for an extension" (the service has the last word)."""
+    grant = getattr(access_request, "grant", None)
+    return (
+        access_request.state == RequestState.APPROVED
+        and grant is not None
+        and access_selectors.grant_is_usable(grant=grant)
+    )
+
+
+def post_comment(
+    model_admin: WorkspaceAdmin, request: HttpRequest, access_request: AccessRequest, back: str
+) -> HttpResponse:
+    try:
+        access_services.access_request_comment(
+            user=request.user, request=access_request, comment=request.POST.get("comment", "")
+        )
+    except ApplicationError as exc:
+        model_admin.message_user(request, exc.message, messages.ERROR)
+    else:
+        model_admin.message_user(request, "Your comment was sent.", messages.SUCCESS)
+    return HttpResponseRedirect(f"{back}#conversation")
 
 
 def _url(name: str, *args: Any) -> str:
@@ -500,7 +524,10 @@ class MyRequestAdmin(WorkspaceAdmin):
     @admin.display(description="Events (hash-chained)")
     def history(self, access_request: AccessRequest) -> str:
         labels = dict(RequestState.choices)
-        events = access_selectors.access_request_events(request=access_request)
+        # These pages show the viewer's own requests only: they see them as their requester.
+        events = access_selectors.access_request_events(
+            request=access_request, user=access_request.requester
+        )
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>"
@@ -533,6 +560,11 @@ class MyRequestAdmin(WorkspaceAdmin):
         return {
             "application": application_answers(request, access_request),
             "attachments": attachment_rows(request, access_request),
+            "conversation": access_selectors.access_request_comments(request=access_request),
+            "comment_url": _url("myrequest_comment", access_request.pk),
+            "renew_url": (
+                _url("myrequest_renew", access_request.pk) if _renewable(access_request) else None
+            ),
             "withdraw_url": (
                 _url("myrequest_withdraw", access_request.pk)
                 if access_request.state in WITHDRAWABLE
@@ -551,6 +583,9 @@ class MyRequestAdmin(WorkspaceAdmin):
             path("<path:object_id>/withdraw/", wrap(self.withdraw_view),
                  name="workspace_myrequest_withdraw"),
             path("<path:object_id>/edit/", wrap(self.edit_view), name="workspace_myrequest_edit"),
+            path("<path:object_id>/comment/", wrap(require_POST(self.comment_view)),
+                 name="workspace_myrequest_comment"),
+            path("<path:object_id>/renew/", wrap(self.renew_view), name="workspace_myrequest_renew"),
             *super().get_urls(),
         ]  # fmt: skip
 
@@ -575,6 +610,52 @@ class MyRequestAdmin(WorkspaceAdmin):
             f"Withdraw your request: {access_request.dataset.title}",
             original=access_request,
             change_url=change_url,
+        )
+
+    def comment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The researcher writes to the stewards, on the request's conversation."""
+        access_request = self.own_object(request, object_id)
+        return post_comment(self, request, access_request, _url("myrequest_change", access_request.pk))
+
+    def renew_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Ask for an extension: a new request, pre-filled from this one, linked to it; the
+        grant keeps working until the stewards decide."""
+        access_request = self.own_object(request, object_id)
+        change_url = _url("myrequest_change", access_request.pk)
+        version = access_request.dataset.licence.current_version
+        form = RenewForm(
+            request.POST if request.method == "POST" else None,
+            initial={
+                "purpose": access_request.purpose,
+                "duration_days": access_request.duration_days,
+                "licence_version": version.version if version else None,
+            },
+            maximum=access_request.dataset.publisher.max_access_days,
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                renewal = access_services.access_request_renew(
+                    user=request.user, request=access_request, **form.cleaned_data
+                )
+            except ApplicationError as exc:
+                add_service_errors(form, exc)
+            else:
+                self.message_user(
+                    request,
+                    "Your renewal was submitted; your current access keeps working until the "
+                    "stewards decide.",
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(_url("myrequest_change", renewal.pk))
+        return self.page(
+            request,
+            "renew_form.html",
+            f"Ask for an extension: {access_request.dataset.title}",
+            original=access_request,
+            change_url=change_url,
+            form=form,
+            licence=access_request.dataset.licence,
+            licence_version=version,
         )
 
     def edit_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
@@ -685,6 +766,8 @@ class MyGrantAdmin(WorkspaceAdmin):
                  wrap(require_POST(self.download_view)), name="workspace_mygrant_download"),
             path("<path:object_id>/manifest/<str:kind>/", wrap(require_GET(self.manifest_view)),
                  name="workspace_mygrant_manifest"),
+            path("<path:object_id>/relinquish/", wrap(self.relinquish_view),
+                 name="workspace_mygrant_relinquish"),
             *super().get_urls(),
         ]  # fmt: skip
 
@@ -723,6 +806,36 @@ class MyGrantAdmin(WorkspaceAdmin):
                 for kind, (_, tool) in MANIFEST_KINDS.items()
             ],
             request_url=_url("myrequest_change", grant.access_request_id),
+            relinquish_url=_url("mygrant_relinquish", grant.pk) if usable else None,
+            renew_url=(
+                _url("myrequest_renew", grant.access_request_id)
+                if _renewable(grant.access_request)
+                else None
+            ),
+        )
+
+    def relinquish_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """End one's own access early: the links stop at once."""
+        grant = self.own_object(request, object_id)
+        change_url = _url("mygrant_change", grant.pk)
+        if request.method == "POST":
+            try:
+                access_services.grant_relinquish(
+                    user=request.user, grant=grant, comment=request.POST.get("comment", "")
+                )
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request, "You gave up this access; its links no longer work.", messages.SUCCESS
+                )
+            return HttpResponseRedirect(change_url)
+        return self.page(
+            request,
+            "mygrant/relinquish.html",
+            f"Give up your access: {grant.dataset.title}",
+            original=grant,
+            change_url=change_url,
         )
 
     def download_view(self, request: HttpRequest, object_id: str, distribution_id) -> HttpResponse:
@@ -764,3 +877,6 @@ class MyGrantAdmin(WorkspaceAdmin):
         name = suffix if kind == "sha256sums" else f"grant-{str(grant.pk)[:8]}.{suffix}"
         response["Content-Disposition"] = f'attachment; filename="{name}"'
         return response
+
+
+from . import review_admin  # noqa: E402, F401  (registers "Requests to review")

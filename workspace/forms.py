@@ -12,6 +12,8 @@ from typing import Any
 
 from django import forms
 
+from access.models import Recommendation
+
 from access.forms import (
     AccessRequestCreateForm,
     AccessRequestEditForm,
@@ -120,3 +122,34 @@ class WorkspaceEditForm(QuestionsMixin, FileScopeMixin, AccessRequestEditForm):
         if changed_answers:
             changes["answers"] = changed_answers
         return changes
+
+
+class RenewForm(forms.Form):
+    """Ask for an extension: the purpose and duration come pre-filled from the request renewed;
+    the licence is accepted again (its current text)."""
+
+    purpose = forms.CharField(widget=forms.Textarea(attrs={"rows": 5, "cols": 80}))
+    duration_days = forms.IntegerField(label="Duration in days", min_value=1)
+    accept_licence = forms.BooleanField(
+        label="I accept this licence",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"required": True}),
+    )
+    licence_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, maximum: int, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["duration_days"].widget.attrs["max"] = maximum
+        self.fields["duration_days"].help_text = f"At most {maximum} days, counted from approval."
+
+
+class ReviewForm(forms.Form):
+    recommendation = forms.ChoiceField(
+        choices=Recommendation.choices,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        required=False,
+        help_text="Seen by the stewards and the other reviewers, never by the researcher.",
+    )

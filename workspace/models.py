@@ -29,3 +29,10 @@ class MyGrant(Grant):
         proxy = True
         verbose_name = "grant"
         verbose_name_plural = "My grants"
+
+
+class RequestToReview(AccessRequest):
+    class Meta:
+        proxy = True
+        verbose_name = "request to review"
+        verbose_name_plural = "Requests to review"
