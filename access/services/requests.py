@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from access.events import AuditAction
 from access.models import OPEN_STATES, AccessRequest, RequestState
+from accounts.selectors import email_is_verified
 from catalogue.models import AccessRights, Dataset, Distribution, LicenceVersion, Publisher
-from core.errors import ApplicationError, ConflictError
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.text import single_line
 
 from .audit import event_record
@@ -105,6 +106,17 @@ def _check_licence_acceptance(
     return current
 
 
+def _ensure_email_verified(user: AbstractBaseUser) -> None:
+    # Stewards answer to a real person: a request comes from an address that was confirmed.
+    if not email_is_verified(user=user):
+        raise PermissionDeniedError(
+            "Verify your e-mail address before requesting access: follow the link in the "
+            "e-mail we sent you, or send a new one from your account's e-mail page "
+            "(/accounts/email/).",
+            extra={"rule": "email_unverified"},
+        )
+
+
 def _submit_locked(request: AccessRequest, *, actor: AbstractBaseUser, now: datetime) -> None:
     previous = request.state
     request.state = RequestState.SUBMITTED
@@ -138,6 +150,7 @@ def access_request_create(
     submit: bool = True,
 ) -> AccessRequest:
     """Create a request (submitted at once unless ``submit`` is false, then a draft)."""
+    _ensure_email_verified(requester)
     dataset = Dataset.objects.select_related("publisher", "licence").get(pk=dataset.pk)
     version = _check_licence_acceptance(dataset, accept_licence, licence_version)
     purpose = _validate_purpose(purpose)
@@ -231,6 +244,7 @@ def access_request_submit(
     accepted, the current version must be accepted again."""
     request = lock_request(request)
     _ensure_requester(user, request)
+    _ensure_email_verified(user)
     if request.state not in (RequestState.DRAFT, RequestState.RETURNED):
         raise state_conflict(request, "submitted")
     current = _current_licence_version(request.dataset)
