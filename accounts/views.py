@@ -99,7 +99,7 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Token “{token.name}” created. Copy it now.")
             form = ApiTokenCreateForm()
-    return render(
+    response = render(
         request,
         "accounts/api_tokens.html",
         {
@@ -108,9 +108,9 @@ def api_tokens(request: HttpRequest) -> HttpResponse:
             "secret": secret,
             "now": timezone.now(),
         },
-        # The secret must not stay in any cache.
-        headers={"Cache-Control": "no-store"},
     )
+    response["Cache-Control"] = "no-store"  # the secret must not stay in any cache
+    return response
 
 
 @require_POST

@@ -63,10 +63,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    # Staff without a second factor are sent to set one up before the admin (when required).
-    "accounts.middleware.StaffMfaRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Staff without a second factor are sent to set one up before the admin (when required).
+    "accounts.middleware.StaffMfaRequiredMiddleware",
     # Last: turns a sign-in that django-axes refused into the lockout page or JSON error.
     "axes.middleware.AxesMiddleware",
 ]

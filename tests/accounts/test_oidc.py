@@ -41,7 +41,13 @@ def use_providers(settings, *entries: dict) -> None:
 
 
 def entry(issuer: str) -> dict:
-    return {"id": PROVIDER_ID, "name": "Mock IdP", "issuer": issuer, "client_id": "c", "secret": "s"}
+    return {
+        "id": PROVIDER_ID,
+        "name": "Mock IdP",
+        "issuer": issuer,
+        "client_id": "c",
+        "secret": "s",
+    }
 
 
 def sign_in_through(client, provider: OidcProvider, sub: str):
@@ -97,9 +103,7 @@ def test_a_new_identity_with_a_verified_email_becomes_a_researcher(client, setti
     assert SocialAccount.objects.get(user=user).uid == "ines-sub"
 
 
-def test_a_verified_email_links_to_the_existing_account_never_a_second(
-    client, settings, provider
-):
+def test_a_verified_email_links_to_the_existing_account_never_a_second(client, settings, provider):
     use_providers(settings, provider.settings_entry())
     existing = UserFactory(username="jonas", email="jonas@tu-berlin.example")
     provider.set_user("jonas-sub", email="Jonas@tu-berlin.example", email_verified=True)
