@@ -258,7 +258,8 @@ if REDIS_URL:
     # minute) rather than turn every request into a 500.
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis' RedisCache, whose add() also fails open (core/cache.py).
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,

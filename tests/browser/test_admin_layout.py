@@ -15,6 +15,8 @@ import re
 from pathlib import Path
 
 import pytest
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
@@ -137,6 +139,16 @@ def demo(monkeypatch, sent_tasks, settings):
     submitted_request(researcher, waiting)
     for user in users.values():
         api_token_create(user=user, name="Notebook on the institute's analysis workstation")
+    # The researcher signed in once through an institution and set up an authenticator app.
+    SocialAccount.objects.create(
+        user=researcher,
+        provider="myaccessid",
+        uid="8f2c7d1e-4b6a-4f0e-9c3d-2a1b0c9d8e7f@myaccessid.org",
+        extra_data={"userinfo": {"email": researcher.email, "email_verified": True}},
+    )
+    Authenticator.objects.create(
+        user=researcher, type=Authenticator.Type.TOTP, data={"secret": "JBSWY3DPEHPK3PXP"}
+    )
     return users
 
 
