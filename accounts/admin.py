@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+# Imported (so their models are registered) before some are replaced or unregistered below.
+from allauth.account import admin as _account_admin  # noqa: F401
+from allauth.account.admin import EmailAddressAdmin
+from allauth.account.models import EmailAddress
+from allauth.socialaccount import admin as _socialaccount_admin  # noqa: F401
+from allauth.socialaccount.admin import SocialAccountAdmin
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin, messages
@@ -13,6 +20,45 @@ from django.utils.html import format_html
 from core.admin import list_date, list_text
 
 from .models import ApiToken
+
+# Providers come from OIDC_PROVIDERS (settings), not from SocialApp rows, and provider tokens
+# are not stored (SOCIALACCOUNT_STORE_TOKENS): those two lists would only mislead.
+for _model in (SocialApp, SocialToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+class EmailAddressListAdmin(EmailAddressAdmin):
+    """allauth's addresses, cut short with the whole in a tooltip: the list fits 1280 pixels."""
+
+    list_display = ["user", "address", "primary", "verified"]
+
+    @admin.display(description="E-mail address", ordering="email")
+    def address(self, record: EmailAddress) -> str:
+        return list_text(record.email, 24)
+
+
+class SocialAccountListAdmin(SocialAccountAdmin):
+    """Identities linked through OpenID Connect providers (their subject ids can be long)."""
+
+    list_display = ["user", "provider", "subject", "last_login_on"]
+
+    @admin.display(description="Subject (uid)", ordering="uid")
+    def subject(self, record: SocialAccount) -> str:
+        return list_text(record.uid, 24)
+
+    @admin.display(description="Last sign-in", ordering="last_login")
+    def last_login_on(self, record: SocialAccount) -> str:
+        return list_date(record.last_login)
+
+
+for _model, _model_admin in (
+    (EmailAddress, EmailAddressListAdmin),
+    (SocialAccount, SocialAccountListAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _model_admin)
 
 
 @admin.register(ApiToken)
@@ -72,6 +118,12 @@ def _when(record) -> str:
     return list_date(record.attempt_time)
 
 
+@admin.display(description="Username", ordering="username")
+def _username(record) -> str:
+    # allauth signs in by e-mail address: a failed attempt may name a long one.
+    return list_text(record.username, 24)
+
+
 @admin.display(description="Browser")
 def _agent(record) -> str:
     return list_text(record.user_agent, 24)
@@ -82,7 +134,7 @@ if admin.site.is_registered(AccessAttempt):
     class AccessAttemptUnlockAdmin(AccessAttemptAdmin):
         """django-axes' failed sign-ins, with an explicit "Unlock" for administrators."""
 
-        list_display = [_when, "username", "ip_address", "failures_since_start", "status"]
+        list_display = [_when, _username, "ip_address", "failures_since_start", "status"]
         actions = ["unlock", *AccessAttemptAdmin.actions]
 
         @admin.action(description="Unlock: forget the selected failed sign-ins")
@@ -99,10 +151,10 @@ if admin.site.is_registered(AccessAttempt):
     admin.site.register(AccessAttempt, AccessAttemptUnlockAdmin)
 
     class AccessLogListAdmin(AccessLogAdmin):
-        list_display = [_when, "username", "ip_address", _agent, "logout_time"]
+        list_display = [_when, _username, "ip_address", _agent, "logout_time"]
 
     class AccessFailureLogListAdmin(AccessFailureLogAdmin):
-        list_display = [_when, "username", "ip_address", _agent, "locked_out"]
+        list_display = [_when, _username, "ip_address", _agent, "locked_out"]
 
     for model, model_admin in (
         (AccessLog, AccessLogListAdmin),

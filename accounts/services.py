@@ -32,16 +32,27 @@ def hash_token(raw: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str = "") -> tuple[ApiToken, str]:
-    """Create a token for ``user``; return it with the secret, which is shown only once."""
+def api_token_create(
+    *, user: AbstractBaseUser, name: str = "", lifetime_days: int | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token for ``user``; return it with the secret, which is shown only once.
+
+    ``lifetime_days`` shortens the token's life; it never exceeds ``API_TOKEN_TTL_DAYS``."""
+    longest = settings.API_TOKEN_TTL_DAYS
+    if lifetime_days is not None and not 1 <= lifetime_days <= longest:
+        raise ApplicationError(
+            f"A token lives from 1 to {longest} days.",
+            fields={"lifetime_days": [f"Choose a number of days from 1 to {longest}."]},
+        )
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(
         user=user,
         name=name[:100],
         prefix=raw[:12],
         key_hash=hash_token(raw),
-        expires_at=timezone.now() + timedelta(days=settings.API_TOKEN_TTL_DAYS),
+        expires_at=timezone.now() + timedelta(days=lifetime_days or longest),
     )
+    logger.info("user %s created API token %s", user.pk, token.prefix)
     return token, raw
 
 
@@ -70,4 +81,8 @@ def api_tokens_revoke_for_user(*, user_id: int, reason: str) -> int:
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    revoked = ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if revoked:
+        logger.info("API token %s of user %s revoked", token.prefix, token.user_id)

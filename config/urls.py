@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts.views import admin_login
 from config import health
 from core.api.docs import RedocView, SwaggerView
 from core.errors import api_not_found
@@ -16,7 +17,10 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path(".well-known/jwks.json", jwks_view, name="jwks"),
+    # Before the admin's own: its sign-in form would bypass allauth (and so MFA and e-mail checks).
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
+    path("accounts/", include("accounts.urls")),
     # The researcher workspace: any verified account, no staff flag needed.
     path("workspace/", workspace_site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

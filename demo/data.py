@@ -87,7 +87,8 @@ class DemoDataset:
 ACCOUNTS: tuple[DemoAccount, ...] = (
     DemoAccount("admin", "Ada", "Admin", is_staff=True, is_superuser=True),
     DemoAccount("steward", "Sofia", "Steward", is_staff=True, group="Stewards"),
-    DemoAccount("researcher", "Rui", "Researcher", is_staff=True, group="Researchers"),
+    # Researchers work in the workspace, not the admin: no staff flag.
+    DemoAccount("researcher", "Rui", "Researcher", group="Researchers"),
 )
 
 PUBLISHERS: tuple[DemoPublisher, ...] = (

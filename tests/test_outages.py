@@ -51,15 +51,16 @@ def token_header(user) -> dict[str, str]:
     return {"Authorization": f"Token {raw}"}
 
 
-def admin_sign_in(base: str, username: str) -> requests.Response:
-    """Sign in to the admin as a browser does: fetch the form (CSRF cookie), post it."""
-    session = requests.Session()
-    page = session.get(f"{base}/admin/login/", timeout=10)
+def admin_sign_in(base: str, email: str, session: requests.Session | None = None):
+    """Sign in for the admin as a browser does: /admin/login/ hands over to allauth's form;
+    fetch it (CSRF cookie), post it with the e-mail address."""
+    session = session or requests.Session()
+    page = session.get(f"{base}/admin/login/?next=/admin/", timeout=10)
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     return session.post(
-        f"{base}/admin/login/?next=/admin/",
-        data={"csrfmiddlewaretoken": token, "username": username, "password": PASSWORD},
-        headers={"Referer": f"{base}/admin/login/"},
+        page.url,
+        data={"csrfmiddlewaretoken": token, "login": email, "password": PASSWORD},
+        headers={"Referer": page.url},
         allow_redirects=False,
         timeout=10,
     )
@@ -112,7 +113,7 @@ def test_redis_stopped_mid_traffic_is_not_an_outage(
             assert call("GET", "/api/v1/datasets/?q=soil").status_code == 200
         assert call("GET", f"/api/v1/datasets/{restricted.slug}/").status_code == 200
         # Sign-in works: the admin's form, and a token for the API.
-        signed_in = admin_sign_in(base, stewards_admin.username)
+        signed_in = admin_sign_in(base, stewards_admin.email)
         assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/admin/"
         token = call(
             "POST",
@@ -192,14 +193,7 @@ def test_a_dropped_database_connection_is_a_503_to_retry_and_nothing_is_half_wri
     server, base = web_server(env, tmp_path)
     try:
         signed_in = requests.Session()
-        page = signed_in.get(f"{base}/admin/login/", timeout=10)
-        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-        signed_in.post(
-            f"{base}/admin/login/",
-            data={"csrfmiddlewaretoken": csrf, "username": "steward", "password": PASSWORD},
-            headers={"Referer": f"{base}/admin/login/"},
-            timeout=10,
-        )
+        admin_sign_in(base, stewards_admin.email, session=signed_in)
         assert signed_in.get(f"{base}/admin/", timeout=10).status_code == 200
         assert requests.get(f"{base}/api/v1/datasets/", timeout=10).status_code == 200
 

@@ -585,7 +585,8 @@ class MyRequestAdmin(WorkspaceAdmin):
             path("<path:object_id>/edit/", wrap(self.edit_view), name="workspace_myrequest_edit"),
             path("<path:object_id>/comment/", wrap(require_POST(self.comment_view)),
                  name="workspace_myrequest_comment"),
-            path("<path:object_id>/renew/", wrap(self.renew_view), name="workspace_myrequest_renew"),
+            path("<path:object_id>/renew/", wrap(self.renew_view),
+                 name="workspace_myrequest_renew"),
             *super().get_urls(),
         ]  # fmt: skip
 
@@ -615,7 +616,9 @@ class MyRequestAdmin(WorkspaceAdmin):
     def comment_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """The researcher writes to the stewards, on the request's conversation."""
         access_request = self.own_object(request, object_id)
-        return post_comment(self, request, access_request, _url("myrequest_change", access_request.pk))
+        return post_comment(
+            self, request, access_request, _url("myrequest_change", access_request.pk)
+        )
 
     def renew_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         """Ask for an extension: a new request, pre-filled from this one, linked to it; the

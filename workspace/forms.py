@@ -12,8 +12,6 @@ from typing import Any
 
 from django import forms
 
-from access.models import Recommendation
-
 from access.forms import (
     AccessRequestCreateForm,
     AccessRequestEditForm,
@@ -21,6 +19,7 @@ from access.forms import (
     answers_initial,
     question_form_fields,
 )
+from access.models import Recommendation
 
 WHOLE, CHOSEN = "whole", "chosen"
 

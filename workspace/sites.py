@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import admin
-from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 
@@ -30,8 +31,6 @@ class WorkspaceSite(admin.AdminSite):
     site_title = "Passerelle workspace"
     index_title = "Find data, ask for access, download"
     site_url = None  # the site has no public home page to link to
-    # Any account signs in here, not only staff (the admin's form refuses non-staff).
-    login_form = AuthenticationForm
     enable_nav_sidebar = True
 
     def has_permission(self, request: HttpRequest) -> bool:
@@ -55,6 +54,18 @@ class WorkspaceSite(admin.AdminSite):
 
         inner.admin_site = self
         return inner
+
+    def login(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The workspace never signs anyone in itself: allauth does (e-mail verification, the
+        second factor, the sign-in throttle), then sends them back here."""
+        next_url = request.GET.get("next", reverse("workspace:index"))
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("workspace:index")
+        if may_enter(request):
+            return redirect(next_url)
+        return redirect_to_login(next_url, settings.LOGIN_URL)
 
     def unverified_view(self, request: HttpRequest) -> HttpResponse:
         """Signed in but without a verified e-mail address: say so, and what to do."""

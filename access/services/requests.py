@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from access.events import AuditAction
 from access.models import OPEN_STATES, PENDING_STATES, AccessRequest, GrantState, RequestState
+from accounts.selectors import email_is_verified
 from catalogue.models import AccessRights, Dataset, Distribution, LicenceVersion, Publisher
-from core.errors import ApplicationError, ConflictError
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.text import single_line
 
 from .audit import event_record
@@ -132,6 +133,17 @@ def _check_licence_acceptance(
     return current
 
 
+def _ensure_email_verified(user: AbstractBaseUser) -> None:
+    # Stewards answer to a real person: a request comes from an address that was confirmed.
+    if not email_is_verified(user=user):
+        raise PermissionDeniedError(
+            "Verify your e-mail address before requesting access: follow the link in the "
+            "e-mail we sent you, or send a new one from your account's e-mail page "
+            "(/accounts/email/).",
+            extra={"rule": "email_unverified"},
+        )
+
+
 def _submit_locked(request: AccessRequest, *, actor: AbstractBaseUser, now: datetime) -> None:
     previous = request.state
     request.state = RequestState.SUBMITTED
@@ -167,6 +179,7 @@ def access_request_create(
 ) -> AccessRequest:
     """Create a request (submitted at once unless ``submit`` is false, then a draft). The
     answers to the publisher's form must be complete only when it is submitted."""
+    _ensure_email_verified(requester)
     dataset = Dataset.objects.select_related("publisher", "licence").get(pk=dataset.pk)
     version = _check_licence_acceptance(dataset, accept_licence, licence_version)
     purpose = _validate_purpose(purpose)
@@ -354,6 +367,7 @@ def access_request_submit(
     an edit does; then every required question of the current form must be answered."""
     request = lock_request(request)
     _ensure_requester(user, request)
+    _ensure_email_verified(user)
     if request.state not in (RequestState.DRAFT, RequestState.RETURNED):
         raise state_conflict(request, "submitted")
     current = _current_licence_version(request.dataset)

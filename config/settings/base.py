@@ -47,6 +47,12 @@ INSTALLED_APPS = [
     "workspace",
     "workers",
     "demo",
+    # After our apps, so that accounts/templates overrides allauth's own templates.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.mfa",
 ]
 
 MIDDLEWARE = [
@@ -57,8 +63,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Staff without a second factor are sent to set one up before the admin (when required).
+    "accounts.middleware.StaffMfaRequiredMiddleware",
     # Last: turns a sign-in that django-axes refused into the lockout page or JSON error.
     "axes.middleware.AxesMiddleware",
 ]
@@ -67,11 +76,9 @@ AUTHENTICATION_BACKENDS = [
     # First: refuses any sign-in (admin or API token) for a locked account or address.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in by e-mail address (allauth's forms); axes still runs first for every attempt.
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
-
-# Where pages that need an account send people to sign in (the researcher workspace does, with
-# ?next=). For now the workspace's own sign-in form, which does not ask for a staff account.
-LOGIN_URL = "workspace:login"
 
 # Proxies in front of Passerelle that append to X-Forwarded-For (core/net.py): 0 when clients
 # reach it directly, 1 behind the shipped nginx. Never more than there really are: the entries
@@ -92,6 +99,8 @@ AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failed sign-in, for administrators to read
 AXES_VERBOSE = False
+# allauth signs in by e-mail address, the API by username: both count against one account.
+AXES_USERNAME_CALLABLE = "accounts.lockout.signin_username"
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -271,7 +280,8 @@ if REDIS_URL:
     # minute) rather than turn every request into a 500.
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django-redis' RedisCache, whose add() also fails open (core/cache.py).
+            "BACKEND": "core.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "OPTIONS": {
                 "IGNORE_EXCEPTIONS": True,
@@ -358,6 +368,61 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+
+# --- Accounts: sign-up, sign-in, e-mail verification, OpenID Connect, MFA (django-allauth) ---
+LOGIN_URL = "/accounts/login/"
+# The researcher workspace; staff go on to /admin/ with ?next=.
+LOGIN_REDIRECT_URL = "/workspace/"
+ACCOUNT_LOGOUT_REDIRECT_URL = "/accounts/login/"
+ACCOUNT_LOGIN_METHODS = {"email"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = env.str("ACCOUNT_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_ALLOW_REGISTRATION = env.bool("ACCOUNT_ALLOW_REGISTRATION", default=True)
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Passerelle] "
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+# A provider's verified e-mail signs in to (and links) the account that has that address, never
+# a second account; an unverified one does not.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_EMAIL_VERIFICATION = "mandatory"
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# OIDC_PROVIDERS: a JSON list of {"id", "name", "issuer", "client_id", "secret"}, one per
+# OpenID Connect provider (MyAccessID, LS Login, ORCID, an institution's own...).
+OIDC_PROVIDERS = env.json("OIDC_PROVIDERS", default=[])
+
+
+def oidc_socialaccount_providers(providers: list[dict]) -> dict:
+    """OIDC_PROVIDERS as allauth's SOCIALACCOUNT_PROVIDERS: one openid_connect app each."""
+    return {
+        "openid_connect": {
+            "OAUTH_PKCE_ENABLED": True,
+            "SCOPE": ["openid", "profile", "email"],
+            "APPS": [
+                {
+                    "provider_id": provider["id"],
+                    "name": provider.get("name") or provider["id"],
+                    "client_id": provider["client_id"],
+                    "secret": provider.get("secret", ""),
+                    "settings": {"server_url": provider["issuer"]},
+                }
+                for provider in providers
+            ],
+        }
+    }
+
+
+SOCIALACCOUNT_PROVIDERS = oidc_socialaccount_providers(OIDC_PROVIDERS)
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Passerelle"
+# WebAuthn needs HTTPS; a local http://127.0.0.1 site may allow it for trying out.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+# Staff and superusers without a second factor are sent to set one up before the admin.
+MFA_REQUIRED_FOR_STAFF = env.bool("MFA_REQUIRED_FOR_STAFF", default=False)
 
 LOGGING = {
     "version": 1,

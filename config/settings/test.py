@@ -54,6 +54,9 @@ DEBUG = False
 # django-axes needs the request on every authenticate(); the test client's login() and
 # force_login() do not pass one. Tests of sign-in throttling turn it on.
 AXES_ENABLED = False
+# django-axes is the sign-in lock (tested as such). allauth's own rate limits count in the cache,
+# which tests share within a process: failures from one test would throttle the next.
+ACCOUNT_RATE_LIMITS = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from rest_framework.test import APIClient
@@ -16,10 +17,23 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True  # the hook writes the address, not the user
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     password = factory.django.Password(PASSWORD)
+
+    @factory.post_generation
+    def email_verified(user, create: bool, extracted: bool | None, **kwargs) -> None:
+        """Accounts have a verified primary address, as after following allauth's link;
+        ``UserFactory(email_verified=False)`` makes one that was never confirmed."""
+        if not create or not user.email:
+            return
+        EmailAddress.objects.update_or_create(
+            user=user,
+            email=user.email.lower(),
+            defaults={"verified": extracted is not False, "primary": True},
+        )
 
 
 def admin_user_in(user, group: str):

@@ -1,5 +1,5 @@
-"""Sign-in is throttled per account and per address (admin and API alike), and spoofed
-X-Forwarded-For headers do not buy more attempts."""
+"""Sign-in is throttled per account and per address (the web sign-in, which the admin hands to
+allauth, and the API alike), and spoofed X-Forwarded-For headers do not buy more attempts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from tests.accounts.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
-LOGIN = "/admin/login/?next=/admin/"
+LOGIN = "/accounts/login/?next=/admin/"
 LIMIT = 3
 
 
@@ -28,8 +28,12 @@ def steward_user(db):
 
 
 def admin_login(client, username: str, password: str, address: str = "198.51.100.7", **headers):
+    """Sign in for the admin through allauth's form, which takes the e-mail address."""
     return client.post(
-        LOGIN, {"username": username, "password": password}, REMOTE_ADDR=address, **headers
+        LOGIN,
+        {"login": f"{username}@example.org", "password": password},
+        REMOTE_ADDR=address,
+        **headers,
     )
 
 

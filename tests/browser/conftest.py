@@ -76,10 +76,20 @@ def page(chromium, live_server):
     context.close()
 
 
+def fill_sign_in(page, email: str, password: str) -> None:
+    """Fill and send allauth's sign-in form (where /admin/login/ sends everyone)."""
+    page.fill("#id_login", email)
+    page.fill("#id_password", password)
+    page.click("form[action^='/accounts/login/'] button[type=submit]")
+
+
 def log_in(page, username: str, next_url: str) -> None:
-    """Sign in through the admin's login form, as a person would."""
+    """Sign in as a person would: the admin's sign-in hands over to allauth's form, which takes
+    the account's e-mail address, then comes back to ``next_url``."""
+    from django.contrib.auth import get_user_model
+
+    email = get_user_model().objects.get(username=username).email
     page.goto(f"/admin/login/?next={next_url}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.wait_for_url("**/accounts/login/**")
+    fill_sign_in(page, email, PASSWORD)
     page.wait_for_url(f"**{next_url}")

@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import override_settings
 
+from accounts.selectors import email_is_verified
 from catalogue.models import AccessRights, Dataset, Distribution, Publisher
 from demo.data import DATASETS, DEMO_EMAIL_DOMAIN, DEMO_FILES_DIR, PUBLISHERS
 from tests.accounts.factories import UserFactory
@@ -106,8 +107,10 @@ def test_seed_demo_accounts_log_in_with_demo_password(monkeypatch):
     assert all(user.email.endswith(f"@{DEMO_EMAIL_DOMAIN}") for user in users.values())
     assert users["admin"].is_superuser and users["admin"].is_staff
     assert users["steward"].is_staff and not users["steward"].is_superuser
-    # The researcher works in the admin too (requests access there), with only Researchers' rights.
-    assert users["researcher"].is_staff and not users["researcher"].is_superuser
+    # The researcher works in the workspace, not the admin: no staff flag.
+    assert not users["researcher"].is_staff and not users["researcher"].is_superuser
+    # Every demo account signs in through allauth, which admits verified addresses only.
+    assert all(email_is_verified(user=user) for user in users.values())
     assert users["steward"].groups.filter(name="Stewards").exists()
     assert users["researcher"].groups.filter(name="Researchers").exists()
 

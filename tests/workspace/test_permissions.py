@@ -29,22 +29,29 @@ def test_anonymous_visitor_is_sent_to_sign_in_and_back(client, url):
     response = client.get(url)
 
     assert response.status_code == 302
-    assert response["Location"] == f"/workspace/login/?next={url}"
+    assert response["Location"] == f"/accounts/login/?next={url}"
 
 
-def test_researcher_signs_in_on_the_workspace_form_without_being_staff(client, researcher):
+def test_workspace_sign_in_is_allauths_and_lands_back_without_staff(client, researcher):
     from tests.accounts.factories import PASSWORD
+
+    mine = "/workspace/workspace/myrequest/"
+    handed_over = client.get(f"/workspace/login/?next={mine}")
+    assert handed_over["Location"] == f"/accounts/login/?next={mine}"
+    # Nowhere else: a next on another site is dropped.
+    assert client.get("/workspace/login/?next=https://evil.example/")["Location"] == (
+        "/accounts/login/?next=/workspace/"
+    )
 
     assert not researcher.is_staff
     response = client.post(
-        "/workspace/login/?next=/workspace/workspace/myrequest/",
-        {"username": researcher.username, "password": PASSWORD,
-         "next": "/workspace/workspace/myrequest/"},
-    )  # fmt: skip
+        f"/accounts/login/?next={mine}",
+        {"login": researcher.email, "password": PASSWORD, "next": mine},
+    )
 
     assert response.status_code == 302
-    assert response["Location"] == "/workspace/workspace/myrequest/"
-    assert client.get("/workspace/workspace/myrequest/").status_code == 200
+    assert response["Location"] == mine
+    assert client.get(mine).status_code == 200
 
 
 @pytest.mark.parametrize("url", PAGES)
@@ -58,6 +65,17 @@ def test_account_without_verified_email_is_refused_with_a_page_saying_why(url):
     assert "cannot enter the workspace yet" in page
     assert "has no e-mail address" in page
     assert 'action="/workspace/logout/"' in page
+
+
+def test_account_whose_address_is_unverified_is_told_to_verify_it():
+    unverified = UserFactory(username="pending", email_verified=False)
+
+    response = signed_in(unverified).get("/workspace/")
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert f"its e-mail address {unverified.email} is not verified" in page
+    assert 'href="/accounts/email/"' in page
 
 
 def test_account_without_verified_email_can_still_sign_out():
@@ -77,7 +95,7 @@ def test_inactive_account_is_treated_as_signed_out(researcher):
     response = client.get("/workspace/")
 
     assert response.status_code == 302
-    assert response["Location"].startswith("/workspace/login/")
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_researcher_enters_and_sees_only_the_workspace_pages(researcher):
