@@ -67,6 +67,11 @@ class WorkspaceSite(admin.AdminSite):
             return redirect(next_url)
         return redirect_to_login(next_url, settings.LOGIN_URL)
 
+    def password_change(self, request: HttpRequest, extra_context=None) -> HttpResponse:
+        """The header's "Change password" is allauth's page (the one that also handles accounts
+        signed in through an identity provider, which have no password yet)."""
+        return redirect("account_change_password")
+
     def unverified_view(self, request: HttpRequest) -> HttpResponse:
         """Signed in but without a verified e-mail address: say so, and what to do."""
         context = {

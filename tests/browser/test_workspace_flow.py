@@ -13,6 +13,7 @@ from access import services
 from access.models import AccessRequest, RequestState
 from catalogue.models import AccessRights
 from tests.accounts.factories import PASSWORD, UserFactory
+from tests.browser.conftest import fill_sign_in
 from tests.catalogue.factories import DatasetFactory, file_distribution
 
 pytestmark = [
@@ -52,9 +53,8 @@ def test_researcher_requests_in_the_workspace_and_downloads_the_approved_file(
 
     # Anyone who is not signed in is sent to sign in, and back.
     page.goto("/workspace/workspace/cataloguedataset/")
-    page.fill("#id_username", researcher.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("input[type=submit]")
+    page.wait_for_url("**/accounts/login/**")
+    fill_sign_in(page, researcher.email, PASSWORD)
     page.wait_for_url("**/workspace/workspace/cataloguedataset/")
     expect(page.locator("#site-name")).to_contain_text("Passerelle workspace")
 

@@ -109,7 +109,7 @@ def test_researcher_enters_and_sees_only_the_workspace_pages(researcher):
     models = {
         model["object_name"] for app in response.context["app_list"] for model in app["models"]
     }
-    assert models == {"CatalogueDataset", "MyRequest", "MyGrant"}
+    assert models == {"CatalogueDataset", "MyRequest", "MyGrant", "RequestToReview"}
 
 
 @pytest.mark.parametrize(
@@ -132,7 +132,7 @@ def test_even_a_steward_sees_no_stewards_model_in_the_workspace(admin_steward):
     models = {
         model["object_name"] for app in response.context["app_list"] for model in app["models"]
     }
-    assert models == {"CatalogueDataset", "MyRequest", "MyGrant"}
+    assert models == {"CatalogueDataset", "MyRequest", "MyGrant", "RequestToReview"}
 
 
 def test_non_staff_researcher_cannot_reach_the_stewards_admin(researcher):
