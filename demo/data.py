@@ -1394,3 +1394,34 @@ DATASETS: tuple[DemoDataset, ...] = (
         modified="2025-10-20",
     ),
 )
+
+
+# The questions some publishers ask with every access request (their application forms), as a
+# health data-access committee and an agricultural institute would.
+APPLICATION_FORMS: dict[str, tuple[str, list[dict]]] = {
+    _ZCR: (
+        "Data-access committee questions",
+        [
+            {"key": "ethics-id", "label": "Medical ethics committee approval number",
+             "kind": "text", "required": True,
+             "help_text": "The METC or IRB reference on your approval letter."},
+            {"key": "ethics-letter", "label": "Ethics approval letter", "kind": "attachment",
+             "required": True, "help_text": "PDF, up to 20 MB."},
+            {"key": "dmp", "label": "Data management plan", "kind": "attachment",
+             "required": False},
+            {"key": "linkage", "label": "Will you link these data with other sources?",
+             "kind": "boolean", "required": True},
+            {"key": "start", "label": "Planned start of analysis", "kind": "date",
+             "required": False},
+        ],
+    ),
+    _IAFN: (
+        "IAFN research questions",
+        [
+            {"key": "sector", "label": "Your organisation", "kind": "choice", "required": True,
+             "choices": ["University", "Public research institute", "Company", "Other"]},
+            {"key": "publication", "label": "Where do you plan to publish results?",
+             "kind": "long_text", "required": False},
+        ],
+    ),
+}  # fmt: skip

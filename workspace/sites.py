@@ -31,6 +31,7 @@ class WorkspaceSite(admin.AdminSite):
     site_title = "Passerelle workspace"
     index_title = "Find data, ask for access, download"
     site_url = None  # the site has no public home page to link to
+    index_template = "admin/workspace/index.html"
     enable_nav_sidebar = True
 
     def has_permission(self, request: HttpRequest) -> bool:

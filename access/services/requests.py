@@ -238,6 +238,7 @@ def access_request_renew(
     leaves the old one to run to its own end. Public datasets approve it at once, as usual."""
     renewed = lock_request(request)
     _ensure_requester(user, renewed)
+    _ensure_email_verified(user)
     grant = getattr(renewed, "grant", None) if renewed.state == RequestState.APPROVED else None
     if grant is None or grant.state != GrantState.ACTIVE:
         raise StateConflictError(

@@ -18,12 +18,13 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from access import services as access_services
 from accounts.services import api_token_create
 from catalogue.models import Dataset, Publisher
-from tests.access.factories import approved_request, submitted_request
+from tests.access.factories import PURPOSE, approved_request
 from tests.accounts.factories import PASSWORD
 from tests.browser.conftest import fill_sign_in, log_in
 
@@ -136,7 +137,21 @@ def demo(monkeypatch, sent_tasks, settings):
     )
     access_services.grant_provision(access_request_id=approved.pk)
     waiting = Dataset.objects.get(slug="federated-hospital-discharge-statistics")
-    submitted_request(researcher, waiting)
+    # Its publisher asks questions, one of them for an ethics letter (demo application form).
+    access_services.access_request_apply(
+        requester=researcher,
+        dataset=waiting,
+        purpose=PURPOSE,
+        accept_licence=True,
+        answers={"ethics-id": "METC-2026-0412", "linkage": False},
+        uploads={
+            "ethics-letter": SimpleUploadedFile(
+                "Approval letter of the medical ethics committee, Leiden University Medical "
+                "Center.pdf",
+                b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n",
+            )
+        },
+    )
     access_services.application_form_publish(
         user=steward,
         publisher=Publisher.objects.filter(stewards=steward).first(),

@@ -110,6 +110,8 @@ def test_researcher_enters_and_sees_only_the_workspace_pages(researcher):
         model["object_name"] for app in response.context["app_list"] for model in app["models"]
     }
     assert models == {"CatalogueDataset", "MyRequest", "MyGrant", "RequestToReview"}
+    # The account's own pages, the API tokens among them, instead of the admin's recent actions.
+    assert 'href="/accounts/tokens/"' in page and 'href="/accounts/2fa/"' in page
 
 
 @pytest.mark.parametrize(

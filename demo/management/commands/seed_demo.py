@@ -22,10 +22,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from access import services as access_services
 from catalogue import services
 from catalogue.models import Dataset, DataSpace, Distribution, Licence, Publisher, Theme
 from demo.data import (
     ACCOUNTS,
+    APPLICATION_FORMS,
     DATASETS,
     DEMO_EMAIL_DOMAIN,
     DEMO_FILES_DIR,
@@ -71,6 +73,11 @@ class Command(BaseCommand):
             }
             steward = users["steward"]
             publishers = {spec.slug: self._publisher(spec, steward=steward) for spec in PUBLISHERS}
+            for slug, (name, questions) in APPLICATION_FORMS.items():
+                # Publishes a new version only when the questions changed: re-seeding is a no-op.
+                access_services.application_form_publish(
+                    user=steward, publisher=publishers[slug], questions=questions, name=name
+                )
 
         references = self._references()
         for spec in DATASETS:
