@@ -50,3 +50,11 @@ def test_behind_nginx_the_client_address_is_the_entry_nginx_appends():
     compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())["services"]
     for service in ("web", "worker"):
         assert compose[service]["environment"]["NUM_PROXIES"] == "${NUM_PROXIES:-1}"
+
+
+def test_researchers_attachments_live_on_a_volume_nginx_does_not_serve():
+    compose = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    root = compose["services"]["web"]["environment"]["ATTACHMENT_ROOT"]
+    assert f"attachments:{root}" in compose["services"]["web"]["volumes"]
+    assert "attachments" in compose["volumes"]
+    assert not any(v.startswith("attachments:") for v in compose["services"]["nginx"]["volumes"])
