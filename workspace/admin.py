@@ -429,8 +429,24 @@ def _created_message(created: AccessRequest) -> str:
 # --- my requests --------------------------------------------------------------------------------
 
 
+class RequestColumns:
+    """The columns the researcher's and the reviewer's request lists share."""
+
+    @admin.display(description="Dataset", ordering="dataset__title")
+    def dataset_title(self, access_request: AccessRequest) -> str:
+        return list_text(access_request.dataset.title, 60)
+
+    @admin.display(description="Submitted", ordering="submitted_at")
+    def submitted_on(self, access_request: AccessRequest) -> str:
+        return list_date(access_request.submitted_at)
+
+    @admin.display(description="Deadline", ordering="deadline")
+    def deadline_on(self, access_request: AccessRequest) -> str:
+        return list_date(access_request.deadline)
+
+
 @admin.register(MyRequest, site=workspace_site)
-class MyRequestAdmin(WorkspaceAdmin):
+class MyRequestAdmin(RequestColumns, WorkspaceAdmin):
     list_display = [
         "dataset_title", "state_label", "submitted_on", "deadline_on", "decision", "valid_until_on",
     ]  # fmt: skip
@@ -453,10 +469,6 @@ class MyRequestAdmin(WorkspaceAdmin):
             "dataset__publisher", "licence_version__licence", "grant"
         )
 
-    @admin.display(description="Dataset", ordering="dataset__title")
-    def dataset_title(self, access_request: AccessRequest) -> str:
-        return list_text(access_request.dataset.title, 60)
-
     @admin.display(description="State", ordering="state")
     def state_label(self, access_request: AccessRequest) -> str:
         return format_html(
@@ -464,14 +476,6 @@ class MyRequestAdmin(WorkspaceAdmin):
             access_request.state,
             access_request.get_state_display(),
         )
-
-    @admin.display(description="Submitted", ordering="submitted_at")
-    def submitted_on(self, access_request: AccessRequest) -> str:
-        return list_date(access_request.submitted_at)
-
-    @admin.display(description="Deadline", ordering="deadline")
-    def deadline_on(self, access_request: AccessRequest) -> str:
-        return list_date(access_request.deadline)
 
     @admin.display(description="Decision", ordering="decided_at")
     def decision(self, access_request: AccessRequest) -> str:

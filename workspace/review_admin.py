@@ -12,17 +12,17 @@ from django.urls import path
 from access import selectors as access_selectors
 from access import services as access_services
 from access.models import AccessRequest
-from core.admin import add_service_errors, list_date, list_text
+from core.admin import add_service_errors
 from core.errors import ApplicationError
 
-from .admin import WorkspaceAdmin, _url, application_answers, attachment_rows
+from .admin import RequestColumns, WorkspaceAdmin, _url, application_answers, attachment_rows
 from .forms import ReviewForm
 from .models import RequestToReview
 from .sites import workspace_site
 
 
 @admin.register(RequestToReview, site=workspace_site)
-class RequestToReviewAdmin(WorkspaceAdmin):
+class RequestToReviewAdmin(RequestColumns, WorkspaceAdmin):
     list_display = ["dataset_title", "requester_name", "state", "submitted_on", "deadline_on"]
     list_display_links = ["dataset_title"]
     list_filter = ["state"]
@@ -40,22 +40,10 @@ class RequestToReviewAdmin(WorkspaceAdmin):
             "requester", "dataset__publisher", "form_version"
         )
 
-    @admin.display(description="Dataset", ordering="dataset__title")
-    def dataset_title(self, access_request: AccessRequest) -> str:
-        return list_text(access_request.dataset.title, 60)
-
     @admin.display(description="Researcher")
     def requester_name(self, access_request: AccessRequest) -> str:
         requester = access_request.requester
         return f"{requester.get_full_name() or requester.get_username()} <{requester.email}>"
-
-    @admin.display(description="Submitted", ordering="submitted_at")
-    def submitted_on(self, access_request: AccessRequest) -> str:
-        return list_date(access_request.submitted_at)
-
-    @admin.display(description="Deadline", ordering="deadline")
-    def deadline_on(self, access_request: AccessRequest) -> str:
-        return list_date(access_request.deadline)
 
     def detail_context(self, request: HttpRequest, access_request: AccessRequest) -> dict:
         return {
