@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import connection
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from core.api import lookups
 from core.errors import NotFoundError
 
-from .formats import FORMAT_CHOICES
+from .formats import FORMAT_CHOICES, normalise_format
 from .models import (
     AccessRights,
     Dataset,
@@ -25,7 +26,7 @@ from .models import (
     Publisher,
     Theme,
 )
-from .search import rank_annotation
+from .search import rank_annotation, search_filter
 
 ORDERINGS = ("relevance", "-modified", "modified", "title", "-title")
 
@@ -76,6 +77,8 @@ _ORDER_FIELDS = {
     "modified": ("modified", "id"),
     "title": ("title", "id"),
     "-title": ("-title", "id"),
+    # Not offered by /api/v1 (ORDERINGS); the CKAN-compatible API sorts by name (the slug).
+    "slug": ("slug",),
 }
 
 # PostgreSQL: one pass over the matches feeds every facet at once (GROUPING SETS keeps one hash
@@ -245,3 +248,180 @@ def data_space_list() -> QuerySet[DataSpace]:
 
 def publisher_list() -> QuerySet[Publisher]:
     return Publisher.objects.annotate(dataset_count=Count("datasets")).order_by("name")
+
+
+# --- reads for other vocabularies (the CKAN-compatible API of interop) -------------------------
+
+
+@dataclass(frozen=True)
+class DatasetCondition:
+    """One restriction of a search: the dataset's ``field`` has one of ``values``, or, for the
+    date fields, lies in the range (``start``/``end``, None for open; ``*_inclusive`` says
+    whether the bound itself matches)."""
+
+    field: str
+    values: tuple[str, ...] = ()
+    start: datetime | None = None
+    end: datetime | None = None
+    start_inclusive: bool = True
+    end_inclusive: bool = True
+
+
+DATASET_CONDITION_FIELDS = (
+    "publisher",  # slug
+    "licence",  # identifier
+    "keyword_or_theme",  # a keyword, or a theme code
+    "theme",  # code, any case
+    "format",  # code or a common spelling (csv, JSON-LD)
+    "slug",
+    "id",
+    "data_space",  # slug
+    "access_rights",
+    "modified",  # range
+    "created",  # range
+)
+
+
+def dataset_matches(
+    *, text: str | None, conditions: list[DatasetCondition] | tuple[DatasetCondition, ...] = ()
+) -> QuerySet[Dataset]:
+    """The whole catalogue, as the public API shows it, restricted to datasets matching the
+    web-search ``text`` (the same full-text search as /api/v1) and every condition (each one
+    an OR of its values). Feed the result to ``dataset_search``. Unknown values match nothing,
+    as a search index would answer; a malformed ``text`` raises ``SearchSyntaxError``."""
+    matches = Dataset.objects.all()
+    if text:
+        matches = search_filter(matches, text)
+    for condition in conditions:
+        matches = matches.filter(_condition_q(condition))
+    return matches
+
+
+def _condition_q(condition: DatasetCondition) -> Q:
+    field, values = condition.field, list(condition.values)
+    if field in ("modified", "created"):
+        q = Q()
+        if condition.start is not None:
+            lookup = "gte" if condition.start_inclusive else "gt"
+            q &= Q(**{f"{field}__{lookup}": condition.start})
+        if condition.end is not None:
+            lookup = "lte" if condition.end_inclusive else "lt"
+            q &= Q(**{f"{field}__{lookup}": condition.end})
+        return q
+    if field == "publisher":
+        return Q(publisher__slug__in=values)
+    if field == "licence":
+        return Q(licence__identifier__in=values)
+    if field == "data_space":
+        return Q(data_space__slug__in=values)
+    if field == "access_rights":
+        return Q(access_rights__in=[v.upper() for v in values])
+    if field == "slug":
+        return Q(slug__in=values)
+    if field == "id":
+        ids = []
+        for value in values:
+            try:
+                ids.append(uuid.UUID(value))
+            except ValueError:
+                continue  # not an id: matches nothing, like any unknown value
+        return Q(pk__in=ids)
+    if field == "format":
+        codes = [normalise_format(v) or v for v in values]
+        return Q(Exists(Distribution.objects.filter(dataset_id=OuterRef("pk"), format__in=codes)))
+    if field in ("theme", "keyword_or_theme"):
+        # EXISTS, not a join: a dataset with two of the themes is still one row.
+        by_theme = Q(
+            Exists(
+                Dataset.themes.through.objects.filter(
+                    dataset_id=OuterRef("pk"), theme__code__in=[v.upper() for v in values]
+                )
+            )
+        )
+        if field == "theme":
+            return by_theme
+        by_keyword = Q()
+        for value in values:
+            by_keyword |= _keyword_q(value)
+        return by_theme | by_keyword
+    raise ValueError(f"Unknown dataset condition field {field!r}.")
+
+
+def _keyword_q(keyword: str) -> Q:
+    if connection.vendor == "postgresql":
+        return Q(keywords__contains=[keyword])  # jsonb @>, GIN-indexed
+    # SQLite has no JSON containment; a self-contained subquery survives table aliasing.
+    return Q(
+        pk__in=RawSQL(
+            "SELECT d.id FROM catalogue_dataset d, json_each(d.keywords) k WHERE k.value = %s",
+            [keyword],
+        )
+    )
+
+
+def datasets_with_distributions_by_ids(ids: list[uuid.UUID]) -> list[Dataset]:
+    """Rows for a page of ids, in the order given, with their distributions and licence: a
+    constant number of queries whatever the page size."""
+    by_id = dataset_detail_queryset().in_bulk(ids)
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def dataset_keyword_counts(
+    *, matches: QuerySet[Dataset], limit: int | None
+) -> list[tuple[str, int]]:
+    """How many of ``matches`` carry each keyword, most frequent first (then by keyword)."""
+    if connection.vendor == "postgresql":
+        inner_sql, params = matches.order_by().values("keywords").query.sql_with_params()
+        sql = (
+            # The queryset's own compiled SQL, its values passed as parameters.
+            f"SELECT k, COUNT(*) FROM ({inner_sql}) m, jsonb_array_elements_text(m.keywords) k "  # noqa: S608
+            "GROUP BY k ORDER BY COUNT(*) DESC, k"
+        )
+        if limit is not None:
+            sql += " LIMIT %s"
+            params = (*params, limit)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return [(keyword, int(n)) for keyword, n in cursor.fetchall()]
+    counts: dict[str, int] = {}
+    for keywords in matches.order_by().values_list("keywords", flat=True):
+        for keyword in set(keywords or ()):
+            counts[keyword] = counts.get(keyword, 0) + 1
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return ranked if limit is None else ranked[:limit]
+
+
+def keywords_in_use() -> list[str]:
+    """Every keyword of any dataset, sorted."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT k FROM catalogue_dataset, jsonb_array_elements_text(keywords) k "
+                "ORDER BY k"
+            )
+            return [row[0] for row in cursor.fetchall()]
+    found: set[str] = set()
+    for keywords in Dataset.objects.values_list("keywords", flat=True):
+        found.update(keywords or ())
+    return sorted(found)
+
+
+def themes_in_use() -> QuerySet[Theme]:
+    """Themes at least one dataset has, by code."""
+    return Theme.objects.filter(
+        Exists(Dataset.themes.through.objects.filter(theme_id=OuterRef("pk")))
+    ).order_by("code")
+
+
+def dataset_slugs(*, offset: int, limit: int | None) -> list[str]:
+    """Every dataset's slug, in slug order (the unique index serves it)."""
+    slugs = Dataset.objects.order_by("slug").values_list("slug", flat=True)
+    return list(slugs[offset:] if limit is None else slugs[offset : offset + limit])
+
+
+def publisher_get(*, slug: str) -> Publisher:
+    """The publisher with ``slug``, with its dataset count; 404 otherwise."""
+    publisher = publisher_list().filter(slug=slug).first()
+    if publisher is None:
+        raise NotFoundError(f"No publisher with the slug '{slug}'.")
+    return publisher
