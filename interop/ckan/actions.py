@@ -13,6 +13,7 @@ groups, access rights, data space, languages, coverage -> extras.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -405,7 +406,7 @@ def help_show(params: dict[str, Any], context: ActionContext) -> str:
     action = ACTIONS.get(name)
     if action is None:
         raise NotFoundError(f"Not found: no action '{name}'.")
-    return action.__doc__ or ""
+    return inspect.cleandoc(action.__doc__ or "")
 
 
 Action = Callable[[dict[str, Any], ActionContext], Any]

@@ -61,9 +61,7 @@ def test_now_with_day_arithmetic():
 
 
 def test_quoted_values_and_groups_of_alternatives():
-    terms = query.parse_search(
-        'tags:"soil carbon"', "res_format:(CSV OR \"JSON-LD\") +groups:agri"
-    )
+    terms = query.parse_search('tags:"soil carbon"', 'res_format:(CSV OR "JSON-LD") +groups:agri')
     assert terms.conditions == [
         DatasetCondition(field="keyword_or_theme", values=("soil carbon",)),
         DatasetCondition(field="format", values=("CSV", "JSON-LD")),
