@@ -230,9 +230,10 @@ def package_dict(dataset, context: ActionContext) -> dict[str, Any]:
 
 
 def package_search(params: dict[str, Any], context: ActionContext) -> dict[str, Any]:
-    """Search datasets: q, fq (field:value, metadata_modified:[from TO *]), rows (at most
-    1000), start, sort, facet.field (a JSON list), facet.limit (-1: all)."""
-    terms = query.parse_search(query.parse_string(params, "q"), query.parse_string(params, "fq"))
+    """Search datasets: q, fq (field:value, metadata_modified:[from TO *]), fq_list (a list of
+    fq), rows (at most 1000), start, sort, facet.field (a JSON list), facet.limit (-1: all)."""
+    filters = [query.parse_string(params, "fq") or "", *query.parse_string_list(params, "fq_list")]
+    terms = query.parse_search(query.parse_string(params, "q"), " ".join(filters))
     rows = query.parse_int(params, "rows", default=query.DEFAULT_ROWS, maximum=query.MAX_ROWS)
     start = query.parse_int(params, "start", default=0)
     ordering = query.parse_sort(params.get("sort"))

@@ -311,6 +311,18 @@ def parse_string(params: dict[str, Any], name: str) -> str | None:
     return raw
 
 
+def parse_string_list(params: dict[str, Any], name: str) -> list[str]:
+    """A list of strings (in a JSON body), or one string (in a query string)."""
+    raw = params.get(name)
+    if raw is None or raw == "":
+        return []
+    if isinstance(raw, str):
+        return [raw]
+    if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
+        raise ValidationError(f"Invalid {name}.", fields={name: ["Must be a list of strings"]})
+    return raw
+
+
 def parse_facet_fields(raw: Any, known: tuple[str, ...]) -> list[str]:
     """``facet.field``: a JSON list of field names (a list already, in a JSON body)."""
     if raw is None or raw == "":

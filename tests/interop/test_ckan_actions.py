@@ -358,6 +358,17 @@ def test_post_with_a_json_body_answers_like_get(client, catalogue):
     assert found["facets"] == {"organization": {"bauer-agrar": 2}}
 
 
+def test_fq_list_adds_its_terms(client, catalogue):
+    body = {"fq": "tags:soil", "fq_list": ["organization:vigne-ouest"]}
+    assert names(result(post(client, "package_search", body))) == ["vendanges-2025"]
+    ckan_error(post(client, "package_search", {"fq_list": [1]}), 409, "Validation Error")
+
+
+def test_too_many_query_parameters_are_a_bad_request(client, db):
+    query_string = "&".join(f"p{i}=1" for i in range(1200))
+    ckan_error(client.get(f"/api/3/action/package_search?{query_string}"), 400, "Bad Request")
+
+
 def test_the_rest_of_the_api_keeps_its_own_error_shape_for_nul_bytes(client, db):
     response = client.get("/api/v1/datasets/?q=%00")
     assert response.status_code == 400
