@@ -77,8 +77,10 @@ _ORDER_FIELDS = {
     "modified": ("modified", "id"),
     "title": ("title", "id"),
     "-title": ("-title", "id"),
-    # Not offered by /api/v1 (ORDERINGS); the CKAN-compatible API sorts by name (the slug).
+    # Not offered by /api/v1 (ORDERINGS): the CKAN-compatible API sorts by name (the slug), and
+    # harvesters page by id.
     "slug": ("slug",),
+    "id": ("id",),
 }
 
 # PostgreSQL: one pass over the matches feeds every facet at once (GROUPING SETS keeps one hash
@@ -265,6 +267,7 @@ class DatasetCondition:
     end: datetime | None = None
     start_inclusive: bool = True
     end_inclusive: bool = True
+    negated: bool = False  # datasets that do NOT match
 
 
 DATASET_CONDITION_FIELDS = (
@@ -293,7 +296,8 @@ def dataset_matches(
     if text:
         matches = search_filter(matches, text)
     for condition in conditions:
-        matches = matches.filter(_condition_q(condition))
+        q = _condition_q(condition)
+        matches = matches.filter(~q if condition.negated else q)
     return matches
 
 

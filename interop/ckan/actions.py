@@ -267,7 +267,8 @@ def package_search(params: dict[str, Any], context: ActionContext) -> dict[str, 
 
 def _facet_items(name: str, facets: dict[str, list[dict[str, Any]]], matches, limit: int | None):
     if name == "tags":
-        counted = selectors.dataset_keyword_counts(matches=matches, limit=None)
+        # The top ``limit`` keywords and every theme hold the top ``limit`` tags.
+        counted = selectors.dataset_keyword_counts(matches=matches, limit=limit)
         keywords = {keyword for keyword, _ in counted}
         counted += [
             (bucket["value"], bucket["count"])

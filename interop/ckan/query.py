@@ -11,16 +11,17 @@ What is understood, in ``q`` and ``fq`` alike (terms are ANDed, as Solr's defaul
   exclusive bound, ``*`` for an open one; ISO 8601 dates or date-times, ``NOW``, ``NOW-7DAYS``),
   which is how portals harvest incrementally.
 
-Anything else (an unknown field, ``OR`` between fielded terms, a negated field, an unclosed
-bracket) raises ``SearchQueryError``: the client learns its query was not understood instead of
-silently getting another result.
+``-field:value`` excludes, and ``field:a OR field:b`` (one field) reads as ``field:(a OR b)``:
+the forms ckanext-harvest sends. Anything else (an unknown field, ``OR`` between different
+fields or between a field and words, an unclosed bracket) raises ``SearchQueryError``: the
+client learns its query was not understood instead of silently getting another result.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -59,6 +60,7 @@ SORTS: dict[str, str] = {
     "title_string asc": "title",
     "title_string desc": "-title",
     "name asc": "slug",
+    "id asc": "id",  # what ckanext-harvest pages by
 }
 DEFAULT_SORT = "score desc, metadata_modified desc"
 
@@ -111,7 +113,7 @@ def _parse_clauses(raw: str) -> tuple[list[str], list[DatasetCondition]]:
     words: list[str] = []
     conditions: list[DatasetCondition] = []
     position = 0
-    previous_fielded = False
+    previous: str | None = None  # "word" or "field": what the last term was
     pending_or = False
     clauses = 0
     while True:
@@ -135,27 +137,48 @@ def _parse_clauses(raw: str) -> tuple[list[str], list[DatasetCondition]]:
             if _FIELD_PREFIX_RE.match(word):  # a field whose value could not be read
                 raise SearchQueryError(f"Cannot read the value in: {word[:60]!r}.")
             if word in ("OR", "||"):
-                if previous_fielded:
-                    raise SearchQueryError("OR between field terms is not supported; use (a OR b).")
+                if previous is None or pending_or:
+                    raise SearchQueryError("OR must stand between two terms.")
                 pending_or = True
-                words.append("or")
+                if previous == "word":
+                    words.append("or")  # the catalogue's web syntax reads it
                 continue
-            if match["sign"] == "-":
-                word = "-" + word
-            words.append(word)
-            previous_fielded = False
-            pending_or = False
+            if pending_or and previous == "field":
+                raise SearchQueryError("OR between a field term and words is not supported.")
+            words.append("-" + word if match["sign"] == "-" else word)
+            previous, pending_or = "word", False
             continue
+        condition = _condition(match)
         if pending_or:
-            raise SearchQueryError("OR between field terms is not supported; use (a OR b).")
-        if match["sign"] == "-":
-            raise SearchQueryError(f"Excluding by field ({match['field']}) is not supported.")
-        conditions.append(_condition(match))
-        previous_fielded = True
+            # ckanext-harvest sends "organization:a OR organization:b": one field's
+            # alternatives, as field:(a OR b) says.
+            last = conditions[-1] if previous == "field" else None
+            if (
+                last is None
+                or last.field != condition.field
+                or last.negated
+                or condition.negated
+                or not last.values
+                or not condition.values
+            ):
+                raise SearchQueryError(
+                    "OR is supported between values of one field only: field:(a OR b)."
+                )
+            conditions[-1] = replace(last, values=(*last.values, *condition.values))
+        else:
+            conditions.append(condition)
+        previous, pending_or = "field", False
+    if pending_or:
+        raise SearchQueryError("OR must stand between two terms.")
     return words, conditions
 
 
 def _condition(match: re.Match) -> DatasetCondition:
+    condition = _positive_condition(match)
+    return replace(condition, negated=True) if match["sign"] == "-" else condition
+
+
+def _positive_condition(match: re.Match) -> DatasetCondition:
     name = match["field"]
     if name not in FIELDS:
         raise SearchQueryError(

@@ -125,6 +125,30 @@ def test_fq_terms_filter_and_combine_with_q(client, catalogue):
     assert found["count"] == 0 and found["results"] == []
 
 
+def test_exclusions_and_or_between_one_fields_terms(client, catalogue):
+    found = result(call(client, "package_search", fq="-organization:bauer-agrar"))
+    assert names(found) == ["vendanges-2025"]
+    found = result(call(client, "package_search", fq="-tags:soil -groups:agri"))
+    assert names(found) == ["closed-cohort"]
+    found = result(
+        call(client, "package_search", fq="organization:vigne-ouest OR organization:bauer-agrar")
+    )
+    assert found["count"] == 3
+
+
+def test_ckanext_harvest_paging_by_id(client, catalogue):
+    """Its gather stage: sort=id asc, 100 rows a page, until a page comes back empty."""
+    ids, start = [], 0
+    while True:
+        page = result(call(client, "package_search", sort="id asc", rows=2, start=start,
+                           fq="metadata_modified:[2026-01-05T00:00:00.000000Z TO *]"))  # fmt: skip
+        if not page["results"]:
+            break
+        ids += [package["id"] for package in page["results"]]
+        start += 2
+    assert ids == sorted(str(catalogue[key].id) for key in ("soil", "harvest"))
+
+
 def test_incremental_harvest_by_metadata_modified(client, catalogue):
     found = result(
         call(client, "package_search", q="metadata_modified:[2026-01-10T00:00:00Z TO *]")
@@ -293,7 +317,7 @@ def test_license_list_tag_list_and_status(client, catalogue):
     "params",
     [
         {"fq": "maintainer:someone"},
-        {"q": "organization:a OR organization:b"},
+        {"q": "organization:a OR tags:b"},
         {"q": "metadata_modified:[2026-13-45 TO *]"},
         {"q": 'tags:"unclosed'},
         {"q": "wheat or"},  # the catalogue's own search refuses a dangling "or"

@@ -69,6 +69,22 @@ def test_quoted_values_and_groups_of_alternatives():
     ]
 
 
+def test_the_forms_ckanext_harvest_sends():
+    """organizations_filter_include/exclude, groups filters and the since-last-time range."""
+    terms = query.parse_search(
+        None,
+        "organization:a OR organization:b -groups:agri -groups:heal "
+        "metadata_modified:[2026-01-01T09:00:00.250000Z TO *]",
+    )
+    assert terms.conditions == [
+        DatasetCondition(field="publisher", values=("a", "b")),
+        DatasetCondition(field="theme", values=("agri",), negated=True),
+        DatasetCondition(field="theme", values=("heal",), negated=True),
+        DatasetCondition(field="modified", start=datetime(2026, 1, 1, 9, 0, 0, 250000, tzinfo=UTC)),
+    ]
+    assert query.parse_sort("id asc") == "id"
+
+
 def test_web_syntax_survives_phrases_exclusions_and_or():
     terms = query.parse_search('"crop yield" -organic wheat OR barley AND maize', None)
     assert terms.text == '"crop yield" -organic wheat or barley maize'
@@ -79,8 +95,12 @@ def test_web_syntax_survives_phrases_exclusions_and_or():
     [
         "unknown_field:x",
         "author:someone",
-        "organization:a OR organization:b",
-        "-organization:a",
+        "organization:a OR tags:b",
+        "organization:a OR soil",
+        "soil OR organization:a",
+        "organization:a OR",
+        "OR soil",
+        "organization:a OR -organization:b",
         "metadata_modified:[2026-01-01 TO",
         "metadata_modified:[yesterday TO *]",
         "metadata_modified:[2026-02-01T00:00:00Z TO 2026-01-01T00:00:00Z]",
