@@ -33,6 +33,7 @@ MAX_ROWS = 1000  # CKAN's ckan.search.rows_max
 DEFAULT_ROWS = 10
 DEFAULT_FACET_LIMIT = 50
 MAX_CLAUSES = 32
+MAX_INTEGER = 2**31 - 1
 
 # CKAN's field -> the catalogue's condition field (catalogue.selectors.DATASET_CONDITION_FIELDS).
 FIELDS: dict[str, str] = {
@@ -305,6 +306,8 @@ def parse_int(params: dict[str, Any], name: str, *, default: int, maximum: int |
         value = int(raw)
     except ValueError:
         raise ValidationError(f"Invalid {name}.", fields={name: ["Invalid integer"]}) from None
+    if value > MAX_INTEGER and maximum is None:  # an OFFSET PostgreSQL cannot hold: not a 500
+        raise ValidationError(f"Invalid {name}.", fields={name: [f"Must be at most {MAX_INTEGER}"]})
     if value < minimum:
         raise ValidationError(
             f"Invalid {name}.", fields={name: [f"Must be a natural number ({minimum} or more)"]}

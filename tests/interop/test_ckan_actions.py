@@ -331,10 +331,25 @@ def test_queries_it_cannot_read_answer_search_query_error(client, catalogue, par
 
 
 @pytest.mark.parametrize(
-    "params", [{"rows": "ten"}, {"start": "-1"}, {"facet.field": "tags"}, {"facet.limit": "x"}]
+    "params",
+    [
+        {"rows": "ten"},
+        {"start": "-1"},
+        {"start": "99999999999999999999"},
+        {"facet.field": "tags"},
+        {"facet.limit": "x"},
+        {"facet.limit": "99999999999999999999"},
+    ],
 )
 def test_bad_parameters_answer_validation_error(client, catalogue, params):
     ckan_error(call(client, "package_search", **params), 409, "Validation Error")
+
+
+def test_offsets_past_any_real_one_are_validation_errors_not_500s(client, catalogue):
+    for action in ("package_list", "organization_list"):
+        for name in ("offset", "limit"):
+            response = call(client, action, **{name: "99999999999999999999"})
+            ckan_error(response, 409, "Validation Error")
 
 
 def test_rows_above_1000_are_capped_not_refused(client, catalogue):
