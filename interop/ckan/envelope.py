@@ -44,9 +44,9 @@ class ValidationError(CkanError):
 
 
 class SearchQueryError(CkanError):
-    # CKAN itself answers 400 for this type and 409 for "Search Error"; clients dispatch on
-    # ``__type``, and 409 keeps "the request was read, the query was not" apart from bad JSON.
-    status_code = 409
+    # As CKAN answers it (ckan/views/api.py): 400 with this type; scripts written against CKAN
+    # may look at the status as well as at ``__type``.
+    status_code = 400
     error_type = "Search Query Error"
 
 

@@ -327,7 +327,7 @@ def test_license_list_tag_list_and_status(client, catalogue):
     ],
 )
 def test_queries_it_cannot_read_answer_search_query_error(client, catalogue, params):
-    ckan_error(call(client, "package_search", **params), 409, "Search Query Error")
+    ckan_error(call(client, "package_search", **params), 400, "Search Query Error")
 
 
 @pytest.mark.parametrize(

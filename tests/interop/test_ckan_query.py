@@ -182,6 +182,6 @@ def test_envelopes_carry_the_ckan_type_message_and_fields():
         },
     }
     assert (error.status_code, NotFoundError("x").status_code) == (409, 404)
-    assert (SearchQueryError("x").status_code, BadRequestError("x").status_code) == (409, 400)
+    assert (SearchQueryError("x").status_code, BadRequestError("x").status_code) == (400, 400)
     assert NotFoundError("x").as_error()["__type"] == "Not Found Error"
     assert SearchQueryError("x").as_error()["__type"] == "Search Query Error"
