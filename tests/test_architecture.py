@@ -24,6 +24,7 @@ PACKAGES = (
     "demo",
     "workers",
     "workspace",
+    "interop",
 )
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "catalogue",
     "access",
     "delivery",
+    "interop",
     "workspace",
     "workers",
     "demo",
