@@ -28,6 +28,8 @@ urlpatterns = [
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
+    # DCAT-AP at /catalogue(.ttl|.jsonld|.rdf), for portals that harvest the catalogue.
+    path("", include("interop.urls")),
     # Anything else under /api/ is a 404 in the API's JSON shape, even with DEBUG on.
     re_path(r"^api/", api_not_found),
 ]
