@@ -21,7 +21,7 @@ from catalogue.formats import FORMAT_MEDIA_TYPES
 from catalogue.models import AccessRights, Dataset, DataSpace, Distribution, Licence, Publisher
 
 from . import vocabularies as vocab
-from .vocabularies import HYDRA, LOCN, SPDX, VCARD
+from .vocabularies import ADMS, HYDRA, LOCN, SPDX, VCARD
 
 
 def absolute(path: str) -> str:
@@ -149,6 +149,12 @@ def add_publisher(graph: Graph, publisher: Publisher) -> URIRef:
         graph.add((node, FOAF.homepage, _document(graph, publisher.homepage)))
     if publisher.email:
         graph.add((node, FOAF.mbox, URIRef(f"mailto:{publisher.email}")))
+    if publisher.description:
+        graph.add((node, DCTERMS.description, _text(publisher.description)))
+    country = vocab.country_uri(publisher.country) if publisher.country else None
+    if country is not None:
+        graph.add((node, DCTERMS.spatial, country))
+        graph.add((country, RDF.type, DCTERMS.Location))
     return node
 
 
@@ -231,6 +237,11 @@ def add_dataset(graph: Graph, dataset: Dataset) -> URIRef:
     node = dataset_uri(dataset)
     graph.add((node, RDF.type, DCAT.Dataset))
     graph.add((node, DCTERMS.identifier, _text(str(dataset.id))))
+    # The slug too, as a second identifier: a harvester or CKAN client can keep the same name.
+    slug = BNode()
+    graph.add((slug, RDF.type, ADMS.Identifier))
+    graph.add((slug, SKOS.notation, _text(dataset.slug)))
+    graph.add((node, ADMS.identifier, slug))
     graph.add((node, DCTERMS.title, _text(dataset.title)))
     graph.add((node, DCTERMS.description, _text(dataset.description)))
     graph.add((node, DCTERMS.publisher, add_publisher(graph, dataset.publisher)))

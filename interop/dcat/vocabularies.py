@@ -27,6 +27,7 @@ ACCESS_RIGHT = Namespace(f"{EU_AUTHORITY}access-right/")
 FILE_TYPE = Namespace(f"{EU_AUTHORITY}file-type/")
 EU_LICENCE = Namespace(f"{EU_AUTHORITY}licence/")
 EU_LANGUAGE = Namespace(f"{EU_AUTHORITY}language/")
+EU_COUNTRY = Namespace(f"{EU_AUTHORITY}country/")
 LICENCE_TYPE = Namespace("http://purl.org/adms/licencetype/")
 IANA_MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
 
@@ -81,6 +82,17 @@ EU_LANGUAGE_CODES: dict[str, str] = {
     "tr": "TUR", "sr": "SRP", "uk": "UKR", "ru": "RUS",
 }  # fmt: skip
 
+# ISO 3166-1 alpha-2 (what publishers store) -> the EU country table (alpha-3): the EU, the EEA,
+# and the European countries that take part in the data spaces.
+EU_COUNTRY_CODES: dict[str, str] = {
+    "AT": "AUT", "BE": "BEL", "BG": "BGR", "HR": "HRV", "CY": "CYP", "CZ": "CZE", "DK": "DNK",
+    "EE": "EST", "FI": "FIN", "FR": "FRA", "DE": "DEU", "GR": "GRC", "EL": "GRC", "HU": "HUN",
+    "IE": "IRL", "IT": "ITA", "LV": "LVA", "LT": "LTU", "LU": "LUX", "MT": "MLT", "NL": "NLD",
+    "PL": "POL", "PT": "PRT", "RO": "ROU", "SK": "SVK", "SI": "SVN", "ES": "ESP", "SE": "SWE",
+    "IS": "ISL", "LI": "LIE", "NO": "NOR", "CH": "CHE", "GB": "GBR", "UA": "UKR", "RS": "SRB",
+    "TR": "TUR",
+}  # fmt: skip
+
 LICENCE_TYPE_LABELS: dict[str, str] = {
     "Attribution": "Attribution",
     "ShareAlike": "Share-alike",
@@ -109,6 +121,11 @@ def eu_licence_uri(identifier: str) -> URIRef | None:
 def language_uri(iso_639_1: str) -> URIRef | None:
     code = EU_LANGUAGE_CODES.get(iso_639_1.lower())
     return EU_LANGUAGE[code] if code else None
+
+
+def country_uri(iso_3166_alpha_2: str) -> URIRef | None:
+    code = EU_COUNTRY_CODES.get(iso_3166_alpha_2.upper())
+    return EU_COUNTRY[code] if code else None
 
 
 def media_type_uri(media_type: str) -> URIRef:

@@ -11,10 +11,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, SKOS, XSD
 
 from catalogue.models import AccessRights, Dataset, Licence, Theme
-from interop.dcat.vocabularies import HYDRA, SPDX, VCARD
+from interop.dcat.vocabularies import ADMS, HYDRA, SPDX, VCARD
 from tests.catalogue.factories import DatasetFactory, DistributionFactory, file_distribution
 
 from .conftest import shacl_check
@@ -149,6 +149,7 @@ def test_every_field_maps_to_the_eu_vocabularies(client):
         version="1.1",
     )
     dataset.publisher.email = "office@publisher.example"
+    dataset.publisher.country = "FR"
     dataset.publisher.save()
     distribution = file_distribution(dataset, content=b"a,b\n1,2\n", filename="x.csv")
     graph = fetch(client, f"/api/v1/datasets/{dataset.id}/dcat.ttl")
@@ -157,6 +158,9 @@ def test_every_field_maps_to_the_eu_vocabularies(client):
     publisher = graph.value(node, DCTERMS.publisher)
     assert (publisher, RDF.type, FOAF.Agent) in graph
     assert graph.value(publisher, FOAF.name) == Literal(dataset.publisher.name)
+    assert graph.value(publisher, DCTERMS.spatial) == URIRef(f"{EU}country/FRA")
+    slug = graph.value(node, ADMS.identifier)
+    assert graph.value(slug, SKOS.notation) == Literal(dataset.slug)
     assert (node, DCAT.theme, URIRef(f"{EU}data-theme/AGRI")) in graph
     assert (node, DCTERMS.accessRights, URIRef(f"{EU}access-right/PUBLIC")) in graph
     assert (node, DCTERMS.license, URIRef(f"{EU}licence/CC_BY_4_0")) in graph
