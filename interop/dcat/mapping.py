@@ -154,7 +154,7 @@ def add_publisher(graph: Graph, publisher: Publisher) -> URIRef:
     country = vocab.country_uri(publisher.country) if publisher.country else None
     if country is not None:
         graph.add((node, DCTERMS.spatial, country))
-        graph.add((country, RDF.type, DCTERMS.Location))
+        graph.add((country, SKOS.inScheme, vocab.COUNTRY_SCHEME))
     return node
 
 
@@ -186,6 +186,7 @@ def add_licence(graph: Graph, licence: Licence) -> URIRef:
         graph.add((node, DCTERMS.type, concept))
         graph.add((concept, RDF.type, SKOS.Concept))
         graph.add((concept, SKOS.prefLabel, Literal(vocab.LICENCE_TYPE_LABELS[local_name], "en")))
+        graph.add((concept, SKOS.inScheme, vocab.LICENCE_TYPE_SCHEME))
     return node
 
 
@@ -193,6 +194,7 @@ def _language(graph: Graph, code: str) -> URIRef | None:
     node = vocab.language_uri(code)
     if node is not None:
         graph.add((node, RDF.type, DCTERMS.LinguisticSystem))
+        graph.add((node, SKOS.inScheme, vocab.LANGUAGE_SCHEME))
     return node
 
 
@@ -201,12 +203,16 @@ def _access_right(graph: Graph, access_rights: str) -> URIRef:
     graph.add((node, RDF.type, DCTERMS.RightsStatement))
     graph.add((node, RDF.type, SKOS.Concept))
     graph.add((node, SKOS.prefLabel, Literal(vocab.ACCESS_RIGHT_LABELS[access_rights], "en")))
+    graph.add((node, SKOS.inScheme, vocab.ACCESS_RIGHT_SCHEME))
     return node
 
 
 def _file_type(graph: Graph, format_code: str) -> URIRef:
-    node = vocab.file_type_uri(format_code) or URIRef(absolute(f"/id/file-types/{format_code}"))
+    eu_node = vocab.file_type_uri(format_code)
+    node = eu_node or URIRef(absolute(f"/id/file-types/{format_code}"))
     graph.add((node, RDF.type, DCTERMS.MediaTypeOrExtent))
+    if eu_node is not None:
+        graph.add((node, SKOS.inScheme, vocab.FILE_TYPE_SCHEME))
     graph.add((node, RDFS.label, _text(format_code.replace("_", "-"))))
     return node
 
@@ -330,6 +336,7 @@ def add_distribution(graph: Graph, distribution: Distribution, dataset: Dataset)
         checksum = BNode()
         graph.add((checksum, RDF.type, SPDX.Checksum))
         graph.add((checksum, SPDX.algorithm, vocab.SHA256))
+        graph.add((vocab.SHA256, RDF.type, SPDX.ChecksumAlgorithm))
         graph.add(
             (checksum, SPDX.checksumValue, Literal(distribution.sha256, datatype=XSD.hexBinary))
         )

@@ -32,6 +32,11 @@ LICENCE_TYPE = Namespace("http://purl.org/adms/licencetype/")
 IANA_MEDIA_TYPE = "https://www.iana.org/assignments/media-types/"
 
 DATA_THEME_SCHEME = URIRef(f"{EU_AUTHORITY}data-theme")
+ACCESS_RIGHT_SCHEME = URIRef(f"{EU_AUTHORITY}access-right")
+FILE_TYPE_SCHEME = URIRef(f"{EU_AUTHORITY}file-type")
+LANGUAGE_SCHEME = URIRef(f"{EU_AUTHORITY}language")
+COUNTRY_SCHEME = URIRef(f"{EU_AUTHORITY}country")
+LICENCE_TYPE_SCHEME = URIRef("http://purl.org/adms/licencetype/1.0")
 SHA256 = SPDX.checksumAlgorithm_sha256
 
 # Prefixes the serialisations declare (Turtle @prefix, JSON-LD @context), so documents stay short.

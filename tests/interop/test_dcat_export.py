@@ -78,7 +78,12 @@ def test_the_demo_catalogue_has_no_dcat_ap_violations(client, monkeypatch):
     report = shacl_check(graph, *MANDATORY)
     assert report.violations == 0, report.text
     recommended = shacl_check(graph, "shapes_recommended.ttl")
-    print(f"\nDCAT-AP recommended shapes on the demo catalogue: {recommended.warnings} warnings")
+    vocabularies = shacl_check(graph, "mdr-vocabularies.shape.ttl")
+    print(
+        f"\nDCAT-AP on the demo catalogue: recommended shapes {recommended.warnings} warnings; "
+        f"controlled vocabularies {vocabularies.violations} violations, "
+        f"{vocabularies.warnings} warnings"
+    )
 
 
 def test_minimal_and_non_ascii_datasets_have_no_violations(client):
