@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from catalogue import selectors as catalogue_selectors
-from core.errors import ApplicationError, error_body
+from core.errors import ApplicationError, NotAcceptableError, error_body
 
 from .dcat import export, mapping
 
@@ -33,19 +33,18 @@ def _json_errors(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
 
 
 def _negotiate(request: HttpRequest) -> export.RdfFormat:
-    """Turtle unless the Accept header prefers JSON-LD or RDF/XML; a client that accepts none of
-    the three gets a 406 naming them."""
+    """Turtle unless the Accept header prefers JSON-LD (or plain JSON) or RDF/XML; a client that
+    accepts none of them gets a 406 naming them."""
     accept = request.headers.get("Accept", "")
     if not accept.strip():
         return export.FORMATS["ttl"]
     preferred = request.get_preferred_type(list(export.FORMATS_BY_MEDIA_TYPE))
     if preferred is None:
-        error = ApplicationError(
-            "The catalogue is served as text/turtle, application/ld+json or application/rdf+xml.",
+        raise NotAcceptableError(
+            "The catalogue is served as text/turtle, application/ld+json (also as "
+            "application/json) or application/rdf+xml.",
             extra={"acceptable": list(export.FORMATS_BY_MEDIA_TYPE)},
         )
-        error.status_code, error.code = 406, "not_acceptable"
-        raise error
     return export.FORMATS_BY_MEDIA_TYPE[preferred]
 
 

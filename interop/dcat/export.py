@@ -28,7 +28,11 @@ FORMATS: dict[str, RdfFormat] = {
     "jsonld": RdfFormat("jsonld", "json-ld", "application/ld+json"),
     "rdf": RdfFormat("rdf", "xml", "application/rdf+xml"),
 }
-FORMATS_BY_MEDIA_TYPE: dict[str, RdfFormat] = {f.media_type: f for f in FORMATS.values()}
+FORMATS_BY_MEDIA_TYPE: dict[str, RdfFormat] = {
+    **{f.media_type: f for f in FORMATS.values()},
+    # JSON-LD is JSON: a client that asks for JSON gets the JSON-LD document.
+    "application/json": FORMATS["jsonld"],
+}
 
 
 def page_size() -> int:
