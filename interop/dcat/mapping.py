@@ -62,8 +62,26 @@ def data_space_uri(data_space: DataSpace) -> URIRef:
     return URIRef(absolute(f"/id/data-spaces/{data_space.slug}"))
 
 
-def new_graph() -> Graph:
-    graph = Graph(bind_namespaces="none")
+class CatalogueGraph(Graph):
+    """A graph that remembers which shared nodes (publishers, licences, concepts) it already
+    describes: a page names the same few of them a hundred times, and re-adding their triples
+    cost more than everything else (rdflib's store does work on every add, duplicate or not)."""
+
+    def __init__(self) -> None:
+        # SimpleMemory: no named-graph indexes, which these graphs never use.
+        super().__init__(store="SimpleMemory", bind_namespaces="none")
+        self.described: set[URIRef] = set()
+
+    def describes(self, node: URIRef) -> bool:
+        """True if ``node`` is described already; else records that the caller describes it."""
+        if node in self.described:
+            return True
+        self.described.add(node)
+        return False
+
+
+def new_graph() -> CatalogueGraph:
+    graph = CatalogueGraph()
     for prefix, namespace in vocab.PREFIXES.items():
         graph.bind(prefix, namespace)
     return graph
@@ -73,7 +91,7 @@ def _text(value: str) -> Literal:
     return Literal(value)
 
 
-def _document(graph: Graph, url: str) -> URIRef:
+def _document(graph: CatalogueGraph, url: str) -> URIRef:
     node = URIRef(url)
     graph.add((node, RDF.type, FOAF.Document))
     return node
@@ -82,15 +100,17 @@ def _document(graph: Graph, url: str) -> URIRef:
 # --- the catalogue and its data spaces ---------------------------------------------------------
 
 
-def add_operator(graph: Graph) -> URIRef:
+def add_operator(graph: CatalogueGraph) -> URIRef:
     """Whoever runs this Passerelle: the publisher of the catalogue records themselves."""
     node = operator_uri()
+    if graph.describes(node):
+        return node
     graph.add((node, RDF.type, FOAF.Agent))
     graph.add((node, FOAF.name, _text(getattr(settings, "DCAT_OPERATOR_NAME", "Passerelle"))))
     return node
 
 
-def add_catalogue(graph: Graph, *, modified: datetime | None) -> URIRef:
+def add_catalogue(graph: CatalogueGraph, *, modified: datetime | None) -> URIRef:
     node = catalogue_uri()
     graph.add((node, RDF.type, DCAT.Catalog))
     graph.add((node, DCTERMS.title, Literal("Passerelle catalogue", lang="en")))
@@ -116,10 +136,12 @@ def add_catalogue(graph: Graph, *, modified: datetime | None) -> URIRef:
     return node
 
 
-def add_data_space(graph: Graph, data_space: DataSpace) -> URIRef:
+def add_data_space(graph: CatalogueGraph, data_space: DataSpace) -> URIRef:
     """A data space is a sub-catalogue: the root catalogue has it as a part, and it lists its
     datasets, so a portal can harvest one data space or tell them apart."""
     node = data_space_uri(data_space)
+    if graph.describes(node):
+        return node
     graph.add((node, RDF.type, DCAT.Catalog))
     graph.add((node, DCTERMS.identifier, _text(data_space.slug)))
     graph.add((node, DCTERMS.title, _text(data_space.name)))
@@ -139,8 +161,10 @@ def add_data_space(graph: Graph, data_space: DataSpace) -> URIRef:
 # --- agents, licences, concepts ----------------------------------------------------------------
 
 
-def add_publisher(graph: Graph, publisher: Publisher) -> URIRef:
+def add_publisher(graph: CatalogueGraph, publisher: Publisher) -> URIRef:
     node = publisher_uri(publisher)
+    if graph.describes(node):
+        return node
     graph.add((node, RDF.type, FOAF.Agent))
     graph.add((node, RDF.type, FOAF.Organization))
     graph.add((node, FOAF.name, _text(publisher.name)))
@@ -169,8 +193,10 @@ def licence_uri(licence: Licence) -> URIRef:
     return URIRef(absolute(f"/id/licences/{licence.identifier}"))
 
 
-def add_licence(graph: Graph, licence: Licence) -> URIRef:
+def add_licence(graph: CatalogueGraph, licence: Licence) -> URIRef:
     node = licence_uri(licence)
+    if graph.describes(node):
+        return node
     graph.add((node, RDF.type, DCTERMS.LicenseDocument))
     graph.add((node, DCTERMS.identifier, _text(licence.identifier)))
     graph.add((node, DCTERMS.title, _text(licence.title)))
@@ -190,16 +216,18 @@ def add_licence(graph: Graph, licence: Licence) -> URIRef:
     return node
 
 
-def _language(graph: Graph, code: str) -> URIRef | None:
+def _language(graph: CatalogueGraph, code: str) -> URIRef | None:
     node = vocab.language_uri(code)
-    if node is not None:
+    if node is not None and not graph.describes(node):
         graph.add((node, RDF.type, DCTERMS.LinguisticSystem))
         graph.add((node, SKOS.inScheme, vocab.LANGUAGE_SCHEME))
     return node
 
 
-def _access_right(graph: Graph, access_rights: str) -> URIRef:
+def _access_right(graph: CatalogueGraph, access_rights: str) -> URIRef:
     node = vocab.access_right_uri(access_rights)
+    if graph.describes(node):
+        return node
     graph.add((node, RDF.type, DCTERMS.RightsStatement))
     graph.add((node, RDF.type, SKOS.Concept))
     graph.add((node, SKOS.prefLabel, Literal(vocab.ACCESS_RIGHT_LABELS[access_rights], "en")))
@@ -207,9 +235,11 @@ def _access_right(graph: Graph, access_rights: str) -> URIRef:
     return node
 
 
-def _file_type(graph: Graph, format_code: str) -> URIRef:
+def _file_type(graph: CatalogueGraph, format_code: str) -> URIRef:
     eu_node = vocab.file_type_uri(format_code)
     node = eu_node or URIRef(absolute(f"/id/file-types/{format_code}"))
+    if graph.describes(node):
+        return node
     graph.add((node, RDF.type, DCTERMS.MediaTypeOrExtent))
     if eu_node is not None:
         graph.add((node, SKOS.inScheme, vocab.FILE_TYPE_SCHEME))
@@ -217,7 +247,7 @@ def _file_type(graph: Graph, format_code: str) -> URIRef:
     return node
 
 
-def _spatial(graph: Graph, spatial: str) -> URIRef | BNode:
+def _spatial(graph: CatalogueGraph, spatial: str) -> URIRef | BNode:
     """A URI (a GeoNames or EU place) as it is; a place name as a location named by it."""
     if spatial.startswith(("http://", "https://")):
         node: URIRef | BNode = URIRef(spatial)
@@ -238,7 +268,7 @@ def access_request_url(dataset: Dataset) -> str:
     return absolute(reverse("workspace:workspace_cataloguedataset_change", args=[dataset.pk]))
 
 
-def add_dataset(graph: Graph, dataset: Dataset) -> URIRef:
+def add_dataset(graph: CatalogueGraph, dataset: Dataset) -> URIRef:
     """The dataset, its publisher, contact point, themes, licence and distributions."""
     node = dataset_uri(dataset)
     graph.add((node, RDF.type, DCAT.Dataset))
@@ -272,6 +302,8 @@ def add_dataset(graph: Graph, dataset: Dataset) -> URIRef:
     for theme in dataset.themes.all():
         concept = URIRef(theme.uri) if theme.uri else vocab.theme_uri(theme.code)
         graph.add((node, DCAT.theme, concept))
+        if graph.describes(concept):
+            continue
         graph.add((concept, RDF.type, SKOS.Concept))
         graph.add((concept, SKOS.prefLabel, Literal(theme.label, lang="en")))
         graph.add((concept, SKOS.notation, _text(theme.code)))
@@ -296,7 +328,7 @@ def add_dataset(graph: Graph, dataset: Dataset) -> URIRef:
     return node
 
 
-def _contact_point(graph: Graph, dataset: Dataset) -> BNode | None:
+def _contact_point(graph: CatalogueGraph, dataset: Dataset) -> BNode | None:
     """The dataset's own contact, else its publisher's address: whom to ask about the data."""
     name = dataset.contact_name or (dataset.publisher.name if not dataset.contact_email else "")
     email = dataset.contact_email or dataset.publisher.email
@@ -311,7 +343,7 @@ def _contact_point(graph: Graph, dataset: Dataset) -> BNode | None:
     return contact
 
 
-def add_distribution(graph: Graph, distribution: Distribution, dataset: Dataset) -> URIRef:
+def add_distribution(graph: CatalogueGraph, distribution: Distribution, dataset: Dataset) -> URIRef:
     """A distribution of a public dataset links its bytes; one of a restricted or non-public
     dataset only points at the access-request flow, never at a download."""
     node = distribution_uri(distribution)
@@ -323,7 +355,8 @@ def add_distribution(graph: Graph, distribution: Distribution, dataset: Dataset)
     media_type = distribution.media_type or FORMAT_MEDIA_TYPES.get(distribution.format)
     if media_type:
         media_node = vocab.media_type_uri(media_type)
-        graph.add((media_node, RDF.type, DCTERMS.MediaType))
+        if not graph.describes(media_node):
+            graph.add((media_node, RDF.type, DCTERMS.MediaType))
         graph.add((node, DCAT.mediaType, media_node))
     graph.add((node, DCTERMS.license, add_licence(graph, dataset.licence)))
     graph.add((node, DCTERMS.rights, _access_right(graph, dataset.access_rights)))
@@ -336,7 +369,8 @@ def add_distribution(graph: Graph, distribution: Distribution, dataset: Dataset)
         checksum = BNode()
         graph.add((checksum, RDF.type, SPDX.Checksum))
         graph.add((checksum, SPDX.algorithm, vocab.SHA256))
-        graph.add((vocab.SHA256, RDF.type, SPDX.ChecksumAlgorithm))
+        if not graph.describes(vocab.SHA256):
+            graph.add((vocab.SHA256, RDF.type, SPDX.ChecksumAlgorithm))
         graph.add(
             (checksum, SPDX.checksumValue, Literal(distribution.sha256, datatype=XSD.hexBinary))
         )
@@ -375,7 +409,7 @@ class CataloguePage:
     modified: datetime | None
 
 
-def page_graph(page: CataloguePage, *, page_url: Callable[[int], str]) -> Graph:
+def page_graph(page: CataloguePage, *, page_url: Callable[[int], str]) -> CatalogueGraph:
     """One page of the catalogue: the catalogue, the data spaces and datasets of the page, and
     the Hydra links (first, previous, next, last) a harvester follows to the other pages."""
     graph = new_graph()
@@ -402,7 +436,7 @@ def page_graph(page: CataloguePage, *, page_url: Callable[[int], str]) -> Graph:
     return graph
 
 
-def dataset_graph(dataset: Dataset) -> Graph:
+def dataset_graph(dataset: Dataset) -> CatalogueGraph:
     """One dataset on its own, with the catalogue and data space it belongs to."""
     graph = new_graph()
     catalogue = add_catalogue(graph, modified=None)
