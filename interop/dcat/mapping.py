@@ -8,6 +8,7 @@ or an untyped URI would be a violation. Nodes of our own get URIs under ``SITE_U
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -247,9 +248,13 @@ def _file_type(graph: CatalogueGraph, format_code: str) -> URIRef:
     return node
 
 
+_NOT_IN_IRIS = re.compile(r'[\s<>"{}|\\^`]')
+
+
 def _spatial(graph: CatalogueGraph, spatial: str) -> URIRef | BNode:
-    """A URI (a GeoNames or EU place) as it is; a place name as a location named by it."""
-    if spatial.startswith(("http://", "https://")):
+    """A URI (a GeoNames or EU place) as it is; a place name as a location named by it. Free
+    text that only starts like a URI stays a name: a space in an IRI would break the Turtle."""
+    if spatial.startswith(("http://", "https://")) and not _NOT_IN_IRIS.search(spatial):
         node: URIRef | BNode = URIRef(spatial)
     else:
         node = BNode()

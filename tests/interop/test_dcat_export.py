@@ -97,6 +97,7 @@ def test_minimal_and_non_ascii_datasets_have_no_violations(client):
         languages=[],
         access_rights=AccessRights.NON_PUBLIC,
         licence=Licence.objects.get(identifier="LicenseRef-Passerelle-Research-Only-1.0"),
+        spatial="https://example.org/a place <not an IRI>",
     )
     bare.publisher.homepage = ""
     bare.publisher.save()
