@@ -65,6 +65,16 @@ def dataset_get(*, id_or_slug: str, queryset: QuerySet[Dataset] | None = None) -
     return dataset
 
 
+def dataset_export_queryset(*, modified_since: datetime | None = None) -> QuerySet[Dataset]:
+    """The whole catalogue as published to other portals (DCAT-AP, CKAN), with what a detail
+    shows. Oldest change first, so that an incremental harvest walks towards the present and a
+    dataset changed during the walk reappears at the end rather than being missed."""
+    queryset = dataset_detail_queryset()
+    if modified_since is not None:
+        queryset = queryset.filter(modified__gte=modified_since)
+    return queryset.order_by("modified", "id")
+
+
 @dataclass
 class SearchPage:
     total: int

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("catalogue.api.urls")),
     path("", include("access.api.urls")),
     path("", include("delivery.api.urls")),
+    path("", include("interop.api_urls")),
 ]

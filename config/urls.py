@@ -29,6 +29,8 @@ urlpatterns = [
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
     path("api/", include("interop.ckan.urls")),
+    # DCAT-AP at /catalogue(.ttl|.jsonld|.rdf), for portals that harvest the catalogue.
+    path("", include("interop.urls")),
     # Anything else under /api/ is a 404 in the API's JSON shape, even with DEBUG on.
     re_path(r"^api/", api_not_found),
 ]

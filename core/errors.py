@@ -63,6 +63,13 @@ class PayloadTooLargeError(ApplicationError):
     code = "too_large"
 
 
+class NotAcceptableError(ApplicationError):
+    """The resource exists, but in none of the media types the client's Accept header allows."""
+
+    status_code = status.HTTP_406_NOT_ACCEPTABLE
+    code = "not_acceptable"
+
+
 class UnsupportedMediaTypeError(ApplicationError):
     status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
     code = "unsupported_media_type"
