@@ -103,6 +103,15 @@ class AccessRequestEditForm(LicenceAcceptanceMixin, RequestFieldsForm):
         values = self.request_values()
         return {name: value for name, value in values.items() if name in self.changed_data}
 
+    def acceptance(self, *, submit: bool) -> dict[str, Any]:
+        """The licence acceptance to submit with, when submitting and the text changed."""
+        if not (submit and self.needs_acceptance):
+            return {}
+        return {
+            "accept_licence": self.cleaned_data["accept_licence"],
+            "licence_version": self.cleaned_data["licence_version"],
+        }
+
 
 # --- decisions ------------------------------------------------------------------------------
 

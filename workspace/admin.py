@@ -702,12 +702,6 @@ class MyRequestAdmin(RequestColumns, WorkspaceAdmin):
         )
         if request.method == "POST" and form.is_valid():
             submit = "_submit" in request.POST
-            acceptance = {}
-            if submit and form.needs_acceptance:
-                acceptance = {
-                    "accept_licence": form.cleaned_data["accept_licence"],
-                    "licence_version": form.cleaned_data["licence_version"],
-                }
             try:
                 access_services.access_request_revise(
                     user=request.user,
@@ -715,7 +709,7 @@ class MyRequestAdmin(RequestColumns, WorkspaceAdmin):
                     changes=form.changes(),
                     uploads=form.answers_and_uploads()[1],
                     submit=submit,
-                    **acceptance,
+                    **form.acceptance(submit=submit),
                 )
             except ApplicationError as exc:
                 add_service_errors(form, exc)

@@ -597,21 +597,14 @@ class AccessRequestAdmin(admin.ModelAdmin):
         if request.method == "POST" and form.is_valid():
             submit = "_submit" in request.POST
             try:
-                changes = form.changes()
-                if changes:
-                    services.access_request_update(
-                        user=request.user, request=access_request, changes=changes
-                    )
-                if submit:
-                    acceptance = {}
-                    if form.needs_acceptance:
-                        acceptance = {
-                            "accept_licence": form.cleaned_data["accept_licence"],
-                            "licence_version": form.cleaned_data["licence_version"],
-                        }
-                    services.access_request_submit(
-                        user=request.user, request=access_request, **acceptance
-                    )
+                # One transaction: a refused submission does not keep half of the edit.
+                services.access_request_revise(
+                    user=request.user,
+                    request=access_request,
+                    changes=form.changes(),
+                    submit=submit,
+                    **form.acceptance(submit=submit),
+                )
             except ApplicationError as exc:
                 add_service_errors(form, exc)
             else:

@@ -347,7 +347,10 @@ def test_researcher_edits_a_returned_request_and_accepts_the_new_licence(
     assert refused.status_code == 200
     assert "accept_licence" in refused.context["form"].errors
     request.refresh_from_db()
-    assert (request.state, request.project_title) == (RequestState.RETURNED, "SoilNet")
+    # Nothing half-written: the refused submission keeps none of the edit, and the form still
+    # holds what was typed, to send again with the licence accepted.
+    assert (request.state, request.project_title) == (RequestState.RETURNED, "")
+    assert 'value="SoilNet"' in refused.content.decode()
 
     data.update(accept_licence="on", licence_version="2")
     response = researcher_client.post(action_url(request, "edit"), data)
