@@ -13,6 +13,7 @@ import pytest
 from django.db import connection, transaction
 from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from access import services
@@ -388,3 +389,21 @@ def test_every_post_route_of_the_api_honours_the_idempotency_key(researcher):
     assert any(path.endswith("/comments/") for path in honouring)
     assert "/api/v1/licences/" in not_post
     assert len(honouring) >= 15, honouring
+
+
+def test_the_schema_declares_the_key_on_every_post_but_sign_in():
+    openapi = SchemaGenerator().get_schema(request=None, public=True)
+    posts = {
+        path: operation
+        for path, item in openapi["paths"].items()
+        for method, operation in item.items()
+        if method == "post"
+    }
+    assert len(posts) >= 16
+    for path, operation in posts.items():
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        assert ("Idempotency-Key" in headers) == (path not in EXEMPT), path
+        if path not in EXEMPT:
+            assert "422" in operation["responses"] and "409" in operation["responses"]
+            created = next(r for code, r in operation["responses"].items() if code < "300")
+            assert "Idempotent-Replayed" in created["headers"]
