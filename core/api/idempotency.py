@@ -41,8 +41,9 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from rest_framework import exceptions
 from rest_framework.request import Request
 
@@ -325,6 +326,10 @@ class IdempotencyMiddleware:
         view.action = view.action_map.get("post")
         had_user, user = hasattr(request, "user"), getattr(request, "user", None)
         drf_request = Request(request, authenticators=view.get_authenticators())
+        # Never parsed here (the view reads the body): session authentication's CSRF check
+        # then finds an empty form and reads the token from the X-CSRFToken header.
+        drf_request._data = drf_request._full_data = QueryDict("")
+        drf_request._files = MultiValueDict()
         view.request = drf_request
         try:
             drf_request.user  # noqa: B018 - authenticates

@@ -407,3 +407,23 @@ def test_the_schema_declares_the_key_on_every_post_but_sign_in():
             assert "422" in operation["responses"] and "409" in operation["responses"]
             created = next(r for code, r in operation["responses"].items() if code < "300")
             assert "Idempotent-Replayed" in created["headers"]
+
+
+@pytest.mark.django_db
+def test_a_signed_in_browser_sending_the_csrf_header_gets_replays_too(researcher, submitted):
+    client = APIClient(enforce_csrf_checks=True)
+    client.force_login(researcher)
+    secret = "a" * 32
+    client.cookies["csrftoken"] = secret
+
+    def post(headers):
+        return client.post(
+            f"{URL}{submitted.pk}/comments/", {"comment": "Hi"}, format="json", headers=headers
+        )
+
+    assert post({"Idempotency-Key": "browser"}).status_code == 403  # no CSRF token: refused
+    first = post({"Idempotency-Key": "browser", "X-CSRFToken": secret})
+    again = post({"Idempotency-Key": "browser", "X-CSRFToken": secret})
+    assert first.status_code == again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
+    assert comments_on(submitted) == 1
