@@ -427,3 +427,12 @@ def test_a_signed_in_browser_sending_the_csrf_header_gets_replays_too(researcher
     assert first.status_code == again.status_code == 201
     assert again["Idempotent-Replayed"] == "true"
     assert comments_on(submitted) == 1
+
+
+def test_beat_purges_expired_keys_with_a_registered_task(settings):
+    from workers.celery import app
+
+    app.loader.import_default_modules()
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "core.purge_idempotency_records" in names
+    assert names <= set(app.tasks), names - set(app.tasks)
