@@ -1,8 +1,9 @@
 """Rate limits per caller: per OAuth2 client, per user, per address for anonymous callers.
 
-Every request is counted in a fixed window in Redis, in one round trip (INCR and EXPIRE in a
-MULTI pipeline). Redis holds nothing that must not be lost: while it does not answer, requests
-pass (fail open) and a warning is logged once a minute (``passerelle.ratelimit``). Without Redis
+Every request is counted in a fixed window in Redis that opens with the caller's first request,
+in one round trip (SET NX EX, INCR and TTL in a MULTI pipeline). Redis holds nothing that must
+not be lost: while it does not answer, requests pass (fail open) and a warning is logged once a
+minute (``passerelle.ratelimit``). Without Redis
 (``RATE_LIMIT_REDIS_URL`` empty: local use, the test suite) the Django cache counts instead.
 
 Each throttled response says where the caller stands, in the IETF draft's fields
@@ -114,26 +115,31 @@ def _redis(url: str) -> redis.Redis:
 
 
 def window_hit(key: str, window: int, *, now: float | None = None) -> tuple[int, int]:
-    """Count one request in ``key``'s current fixed window of ``window`` seconds; answer the
-    count so far and the seconds until the window ends. Raises if the store does not answer."""
-    now = time.time() if now is None else now
-    index = int(now // window)
-    bucket = f"ratelimit:{key}:{window}:{index}"
-    reset = max(1, math.ceil((index + 1) * window - now))
+    """Count one request in ``key``'s window of ``window`` seconds, which opens with the
+    caller's first request (not on the clock's minute, so a burst is never split in two); answer
+    the count so far and the seconds until the window closes. Raises if the store is down."""
+    bucket = f"ratelimit:{key}:{window}"
     url = getattr(settings, "RATE_LIMIT_REDIS_URL", "")
     if url:
+        # One round trip: open the window if there is none, count, and read when it closes.
         pipe = _redis(url).pipeline(transaction=True)
+        pipe.set(bucket, 0, ex=window, nx=True)
         pipe.incr(bucket)
-        # The bucket is one window's; it goes a second after its window.
-        pipe.expire(bucket, window + 1)
-        count, _ = pipe.execute()
-        return int(count), reset
-    cache.add(bucket, 0, timeout=window + 1)
-    try:
-        return int(cache.incr(bucket)), reset
-    except ValueError:  # evicted between add and incr
-        cache.set(bucket, 1, timeout=window + 1)
-        return 1, reset
+        pipe.ttl(bucket)
+        _, count, ttl = pipe.execute()
+        return int(count), int(ttl) if ttl and ttl > 0 else window
+    now = time.time() if now is None else now
+    cache.add(f"{bucket}:opened", now, timeout=window)
+    opened = cache.get(f"{bucket}:opened", now)
+    if cache.add(bucket, 1, timeout=window):
+        count = 1
+    else:
+        try:
+            count = int(cache.incr(bucket))
+        except ValueError:  # the window closed between add and incr
+            cache.set(bucket, 1, timeout=window)
+            count = 1
+    return count, max(1, math.ceil(opened + window - now))
 
 
 def _record(request, state: RateLimitState) -> None:
