@@ -436,3 +436,29 @@ def test_beat_purges_expired_keys_with_a_registered_task(settings):
     names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "core.purge_idempotency_records" in names
     assert names <= set(app.tasks), names - set(app.tasks)
+
+
+@pytest.mark.django_db
+def test_a_partner_clients_keys_are_the_clients_whichever_user_it_acts_as(
+    researcher, steward, submitted
+):
+    """django-oauth-toolkit sets ``request.auth`` to the access token; its ``application_id``
+    names the client, whose keys they are."""
+    from types import SimpleNamespace
+
+    def as_client(user, application_id: int) -> APIClient:
+        client = APIClient()
+        client.force_authenticate(user, token=SimpleNamespace(application_id=application_id))
+        return client
+
+    first = comment(as_client(researcher, 7), submitted.pk, "partner-key")
+    same_client = comment(as_client(steward, 7), submitted.pk, "partner-key")
+    other_client = comment(as_client(researcher, 8), submitted.pk, "partner-key")
+    assert first.status_code == same_client.status_code == other_client.status_code == 201
+    assert same_client["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in other_client
+    assert set(IdempotencyRecord.objects.values_list("caller", flat=True)) == {
+        "client:7",
+        "client:8",
+    }
+    assert comments_on(submitted) == 2
