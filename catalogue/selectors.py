@@ -39,6 +39,18 @@ def publishers_stewarded_by(*, user: AbstractBaseUser | None) -> QuerySet[Publis
     return Publisher.objects.filter(stewards=user)
 
 
+def sync_lookups(*, publisher_slugs: set[str]) -> dict[str, dict[str, Any]]:
+    """What the items of a sync batch refer to, by the names the API takes, read once for the
+    whole batch: the publishers it names, and every data space, licence and theme (short
+    reference lists)."""
+    return {
+        "publisher": {p.slug: p for p in Publisher.objects.filter(slug__in=publisher_slugs)},
+        "data_space": {d.slug: d for d in DataSpace.objects.all()},
+        "licence": {lic.identifier: lic for lic in Licence.objects.all()},
+        "theme": {t.code: t for t in Theme.objects.all()},
+    }
+
+
 def dataset_base_queryset() -> QuerySet[Dataset]:
     """What a list result needs, in a constant number of queries whatever the page size."""
     return (
