@@ -20,6 +20,7 @@ from catalogue.models import (
     Publisher,
     Theme,
 )
+from catalogue.services.distributions import CHECKSUM_RE
 from core.api.serializers import StrictInputSerializer
 
 # --- small nested shapes --------------------------------------------------------------------
@@ -309,6 +310,18 @@ class SyncDistributionInputSerializer(StrictInputSerializer):
         allow_null=True,
         help_text="With download_url: the exact size; a longer answer is cut off and refused.",
     )
+
+    def validate_checksum(self, value: str) -> str:
+        if value and not CHECKSUM_RE.match(value.strip()):
+            raise serializers.ValidationError("Give sha256: and 64 hexadecimal digits.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("download_url") and not attrs.get("checksum"):
+            raise serializers.ValidationError(
+                {"checksum": ["Required with download_url: sha256:<hex>."]}
+            )
+        return attrs
 
 
 class SyncDatasetInputSerializer(DatasetInputSerializer):

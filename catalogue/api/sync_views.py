@@ -138,7 +138,9 @@ class DatasetSyncViewSet(viewsets.ViewSet):
         what is already there changes nothing: 200, outcome `unchanged`, no new `modified`."""
         data = request.data
         serializer = SyncDatasetInputSerializer(data=data, context={"lookups": _lookups([data])})
-        serializer.is_valid(raise_exception=True)
+        if not serializer.is_valid():
+            message, _ = _validation_payload(serializer.errors)
+            raise ApplicationError(message, fields=_field_errors(serializer.errors))
         attrs = dict(serializer.validated_data)
         if attrs.get("identifier", identifier) != identifier:
             raise ApplicationError(
@@ -240,10 +242,16 @@ def _field_errors(detail: Any, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _item_errors(items: list[Any], errors: Any) -> Exception:
-    if not isinstance(errors, list):  # the list itself is wrong, not an item
-        return ValidationError({"items": errors})
+    # DRF gives a list serializer's errors as {index: errors} of the failing items (or, in older
+    # versions, a list with an entry per item, wrapped in non_field_errors).
+    if isinstance(errors, Mapping) and set(errors) == {"non_field_errors"}:
+        errors = errors["non_field_errors"]
+    if isinstance(errors, list) and len(errors) == len(items):
+        errors = dict(enumerate(errors))
+    if not isinstance(errors, Mapping) or not all(isinstance(k, int) for k in errors):
+        return ValidationError({"items": errors})  # the list itself is wrong, not an item
     failures = []
-    for index, item_errors in enumerate(errors):
+    for index, item_errors in sorted(errors.items()):
         if not item_errors:
             continue
         fields = _field_errors(item_errors)
