@@ -200,6 +200,13 @@ def _clean_distribution(item: DistributionData, place: int, urls: _UrlChecks) ->
             "This field is required.",
         )
     download_url = (item.download_url or "").strip()
+    if download_url:  # the address first: a refused URL says so, whatever else is wrong
+        if len(download_url) > 2000:
+            raise refuse("download_url", "The URL is too long.", "At most 2,000 characters.")
+        try:
+            urls.check(download_url)
+        except UnsafeURLError as exc:
+            raise refuse("download_url", str(exc)) from None
     source = download_url or item.access_url
     try:
         code = resolve_format(item.format, urlsplit(source).path if source else "")
@@ -250,12 +257,6 @@ def _clean_distribution(item: DistributionData, place: int, urls: _UrlChecks) ->
                 f"Files are accepted up to {limit:,} bytes.",
                 f"At most {limit:,} bytes.",
             )
-        if len(download_url) > 2000:
-            raise refuse("download_url", "The URL is too long.", "At most 2,000 characters.")
-        try:
-            urls.check(download_url)
-        except UnsafeURLError as exc:
-            raise refuse("download_url", str(exc)) from None
         values.update(
             source_url=download_url,
             source_sha256=sha256,
