@@ -11,7 +11,7 @@ queries for the whole batch, so an unchanged record costs no query of its own.
 from __future__ import annotations
 
 import enum
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -628,23 +628,27 @@ def _slugs_for(creates: list[_Prepared]) -> dict[int, str]:
     bases = {p.index: slugify(p.desired["title"])[:100] or "dataset" for p in creates}
     used = set(asked.values()) | RESERVED_SLUGS
     used |= set(Dataset.objects.filter(slug__in=set(bases.values())).values_list("slug", flat=True))
-    numbered: dict[str, int] = {}
+    # The numbers already used after each taken base, read for all of them in a few queries.
+    repeated = {b for b, n in Counter(bases.values()).items() if n > 1}
+    taken_bases = sorted({b for b in bases.values() if b in used} | repeated)
+    numbered: dict[str, int] = dict.fromkeys(taken_bases, 1)
+    for start in range(0, len(taken_bases), 200):
+        chunk = taken_bases[start : start + 200]
+        match = Q()
+        for base in chunk:
+            match |= Q(slug__startswith=f"{base}-")
+        for existing in Dataset.objects.filter(match).values_list("slug", flat=True):
+            base, _, number = existing.rpartition("-")
+            if base in numbered and number.isdigit():
+                numbered[base] = max(numbered[base], int(number))
     slugs: dict[int, str] = dict(asked)
     for p in creates:
         if p.index in slugs:
             continue
         base = bases[p.index]
         slug = base
-        if slug in used:
-            if base not in numbered:
-                suffixes = [
-                    s.removeprefix(f"{base}-")
-                    for s in Dataset.objects.filter(slug__startswith=f"{base}-").values_list(
-                        "slug", flat=True
-                    )
-                ]
-                numbered[base] = max([int(s) for s in suffixes if s.isdigit()] + [1])
-            numbered[base] += 1
+        while slug in used:
+            numbered[base] = numbered.get(base, 1) + 1
             slug = f"{base}-{numbered[base]}"
         used.add(slug)
         slugs[p.index] = slug

@@ -272,3 +272,19 @@ def test_a_person_who_stewards_nothing_cannot_bulk_write(publisher):
     assert response.status_code == 403
     assert not Dataset.objects.filter(identifier="N-1").exists()
     assert PublisherFactory(slug="bauer-agrar") == publisher
+
+
+def test_new_datasets_of_a_batch_get_free_slugs(steward_client, publisher):
+    from tests.catalogue.factories import DatasetFactory
+
+    DatasetFactory(slug="same", publisher=publisher)
+    DatasetFactory(slug="same-4", publisher=publisher)
+    items = [{**body(publisher, title="Same"), "identifier": f"S-{n}"} for n in range(3)]
+    items.append({**body(publisher, title="Bulk"), "identifier": "S-bulk"})
+    items.append({**body(publisher, title="Fresh"), "identifier": "S-fresh"})
+    response = bulk(steward_client, items)
+    assert response.status_code == 200, response.content
+    slugs = [row["slug"] for row in response.json()["items"]]
+    assert slugs == ["same-5", "same-6", "same-7", "bulk-2", "fresh"]
+    # The reserved path segments stay routes, not datasets.
+    assert steward_client.get("/api/v1/datasets/bulk/").status_code == 405
