@@ -20,6 +20,7 @@ from catalogue.models import (
     Publisher,
     Theme,
 )
+from catalogue.selectors import publishers_stewarded_by
 from catalogue.services.distributions import CHECKSUM_RE
 from core.api.serializers import StrictInputSerializer
 
@@ -91,8 +92,9 @@ class DistributionOutputSerializer(serializers.Serializer):
     download_url = serializers.SerializerMethodField(
         help_text="Only for files of PUBLIC datasets; restricted bytes need a grant."
     )
-    source_url = serializers.CharField(
-        help_text="For a file given by URL: where a worker fetches it from (empty otherwise)."
+    source_url = serializers.SerializerMethodField(
+        help_text="For a file given by URL: where a worker fetches it from. Shown only to the "
+        "publisher's stewards: for restricted data it may be a way around the grant."
     )
     source_checksum = serializers.SerializerMethodField(
         help_text="For a file given by URL: the declared sha256:<hex> the fetched bytes must "
@@ -101,9 +103,33 @@ class DistributionOutputSerializer(serializers.Serializer):
     fetch_status = serializers.SerializerMethodField(
         help_text="For a file given by URL: pending, ready or failed; null otherwise."
     )
-    fetch_error = serializers.CharField(help_text="Why the last fetch failed, if it did.")
+    fetch_error = serializers.SerializerMethodField(
+        help_text="Why the last fetch failed, if it did (shown to the publisher's stewards)."
+    )
     fetched_at = serializers.DateTimeField(allow_null=True)
     created = serializers.DateTimeField()
+
+    def _for_stewards(self, distribution: Distribution) -> bool:
+        """Whether the viewer stewards the distribution's publisher; asked once per response."""
+        root = self.root
+        stewarded = getattr(root, "_stewarded_publisher_ids", None)
+        if stewarded is None:
+            user = getattr(self.context.get("request"), "user", None)
+            stewarded = set(publishers_stewarded_by(user=user).values_list("pk", flat=True))
+            root._stewarded_publisher_ids = stewarded
+        return distribution.dataset.publisher_id in stewarded
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_source_url(self, distribution: Distribution) -> str | None:
+        if not distribution.source_url or not self._for_stewards(distribution):
+            return None
+        return distribution.source_url
+
+    @extend_schema_field(serializers.CharField())
+    def get_fetch_error(self, distribution: Distribution) -> str:
+        if not distribution.fetch_error or not self._for_stewards(distribution):
+            return ""
+        return distribution.fetch_error
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_source_checksum(self, distribution: Distribution) -> str | None:

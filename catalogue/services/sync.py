@@ -430,6 +430,8 @@ def _write(
         (d.publisher_id, d.identifier): d
         for d in Dataset.objects.select_for_update(of=("self",))
         .filter(match)
+        # Repeats the unique index's condition, so PostgreSQL uses it for long identifier lists.
+        .exclude(identifier="")
         .defer("search_vector")
         .order_by("pk")
     }

@@ -309,3 +309,17 @@ def test_upload_takes_an_identifier_a_sync_then_keeps(steward_client, publisher,
     )
     assert twice.status_code == 409
     assert Distribution.objects.filter(dataset=restricted).count() == 1
+
+
+def test_only_stewards_see_where_a_file_comes_from(
+    steward_client, api_client, researcher_client, publisher, source, sent_tasks
+):
+    url = source.serve("/secret/carbon.csv", body=b"x")
+    distribution = fetch(sync_file(steward_client, publisher, file_item(url)))
+    path = f"/api/v1/datasets/{distribution.dataset_id}/"
+    (own,) = steward_client.get(path).json()["distributions"]
+    assert own["source_url"] == url and "checksum" in own["fetch_error"]
+    for client in (api_client, researcher_client):
+        (shown,) = client.get(path).json()["distributions"]
+        assert shown["source_url"] is None and shown["fetch_error"] == ""
+        assert shown["fetch_status"] == "failed"
