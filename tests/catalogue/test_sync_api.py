@@ -288,3 +288,21 @@ def test_new_datasets_of_a_batch_get_free_slugs(steward_client, publisher):
     assert slugs == ["same-5", "same-6", "same-7", "bulk-2", "fresh"]
     # The reserved path segments stay routes, not datasets.
     assert steward_client.get("/api/v1/datasets/bulk/").status_code == 405
+
+
+@pytest.mark.parametrize("identifier", ["Bodenproben/ä/2024", "a b?c#d%e", "x/", "١٢٣"])
+def test_identifiers_with_slashes_spaces_and_non_ascii_round_trip(
+    steward_client, publisher, identifier
+):
+    created = put(steward_client, identifier, body(publisher))
+    assert created.status_code == 201, created.content
+    assert created.json()["dataset"]["identifier"] == identifier
+    assert put(steward_client, identifier, body(publisher)).json()["outcome"] == "unchanged"
+
+
+@pytest.mark.parametrize("payload", [[], "text", {"items": []}, None])
+def test_put_bodies_that_are_not_a_dataset_are_400(steward_client, payload):
+    response = steward_client.put(
+        "/api/v1/datasets/by-identifier/X/", json.dumps(payload), content_type="application/json"
+    )
+    assert response.status_code == 400, response.content

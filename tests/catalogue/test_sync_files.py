@@ -323,3 +323,24 @@ def test_only_stewards_see_where_a_file_comes_from(
         (shown,) = client.get(path).json()["distributions"]
         assert shown["source_url"] is None and shown["fetch_error"] == ""
         assert shown["fetch_status"] == "failed"
+
+
+def test_dns_that_changes_its_answer_after_the_check_is_caught_on_the_socket(
+    source, settings, monkeypatch
+):
+    """DNS rebinding: the name checked as public, then resolved to a private address when the
+    connection is made. The check on the connected socket refuses it before a byte is sent."""
+    import core.outbound
+    from core.outbound import FetchError, FetchLimits, fetch_stream
+
+    url = source.serve("/carbon.csv", body=CONTENT)
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = False
+    monkeypatch.setattr(core.outbound, "url_check_public", lambda url: None)  # "public" at check
+    limits = FetchLimits(
+        max_bytes=10**6, connect_timeout=2, read_timeout=2, deadline_seconds=5, max_redirects=2
+    )
+    with pytest.raises(FetchError) as caught, fetch_stream(url, limits=limits):
+        pass
+    assert "connected to a private or reserved address" in caught.value.message
+    assert caught.value.transient is False
+    assert source.hits == {}
