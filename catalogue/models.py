@@ -182,6 +182,9 @@ class Dataset(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=500, blank=True)
+    # What the last sync sent, stamped with the `modified` it left: a bulk resync that sends the
+    # same again, to a row no one changed since, is known unchanged without reading the item.
+    sync_digest = models.CharField(max_length=64, blank=True, editable=False)
     # Maintained by a PostgreSQL trigger (see migrations) on every insert and update, whatever
     # the write path; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)

@@ -51,6 +51,26 @@ def sync_lookups(*, publisher_slugs: set[str]) -> dict[str, dict[str, Any]]:
     }
 
 
+def sync_unchanged_rows(
+    *, user: AbstractBaseUser | None, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[Any, str, Any, str]]:
+    """For a bulk sync's (publisher slug, identifier) pairs: the listed datasets of publishers
+    the user stewards, as (id, slug, modified, sync_digest), in one query."""
+    if not keys:
+        return {}
+    rows = (
+        Dataset.objects.filter(
+            publisher__in=publishers_stewarded_by(user=user),
+            publisher__slug__in={slug for slug, _ in keys},
+            identifier__in={identifier for _, identifier in keys},
+            withdrawn_at__isnull=True,
+        )
+        .exclude(identifier="")
+        .values_list("publisher__slug", "identifier", "id", "slug", "modified", "sync_digest")
+    )
+    return {(row[0], row[1]): row[2:] for row in rows if (row[0], row[1]) in keys}
+
+
 def dataset_base_queryset() -> QuerySet[Dataset]:
     """What a list result needs, in a constant number of queries whatever the page size."""
     return (

@@ -37,6 +37,7 @@ from .sync import (
     dataset_upsert,
     dataset_withdraw,
     datasets_upsert,
+    sync_stamp,
 )
 
 __all__ = [
@@ -69,6 +70,7 @@ __all__ = [
     "licence_publish_text",
     "normalise_keywords",
     "normalise_languages",
+    "sync_stamp",
     "unique_dataset_slug",
     "upload_check_size",
 ]

@@ -264,6 +264,7 @@ def dataset_update(*, user: AbstractBaseUser, dataset: Dataset, changes: dict[st
     _check_temporal(dataset.temporal_start, dataset.temporal_end)
     if "modified" not in changes:
         dataset.modified = timezone.now()
+    dataset.sync_digest = ""  # a person's edit: the next sync compares field by field
     dataset.save()
     if themes is not None:
         if {t.pk for t in themes} != set(dataset.themes.values_list("pk", flat=True)):

@@ -11,6 +11,7 @@ queries for the whole batch, so an unchanged record costs no query of its own.
 from __future__ import annotations
 
 import enum
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -93,6 +94,17 @@ class UpsertItem:
     identifier: str
     data: DatasetData
     distributions: Sequence[DistributionData] | None = None
+    # A digest of the item as the source sent it (see sync_stamp); empty: none kept.
+    source_digest: str = ""
+
+
+def sync_stamp(source_digest: str, modified: Any) -> str:
+    """What ``Dataset.sync_digest`` holds after a sync: the source's item and the ``modified``
+    the sync left. Any later change moves ``modified``, and the stamp no longer matches."""
+    if not source_digest:
+        return ""
+    moment = f"{modified.timestamp():.6f}"  # the same instant in any time zone
+    return hashlib.sha256(f"{source_digest}|{moment}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -139,6 +151,7 @@ class _Prepared:
     desired: dict[str, Any]
     theme_ids: frozenset[int]
     distributions: list[dict[str, Any]] | None
+    source_digest: str = ""
     existing: Dataset | None = None
     result: DatasetUpsert | None = None
     fetches: list[Distribution] = field(default_factory=list)
@@ -342,6 +355,7 @@ def _prepare(
                     distributions=None
                     if item.distributions is None
                     else _clean_distributions(item.distributions, urls),
+                    source_digest=item.source_digest,
                 )
             )
         except ApplicationError as exc:
@@ -468,6 +482,16 @@ def _write(
             raise SyncItemsError([(p.index, p.identifier, exc)]) from exc
     if creates:
         _create_all(user, creates, event_detail, single=single)
+    restamp = []
+    for p in prepared:
+        if not p.source_digest or p.result.outcome != UpsertOutcome.UNCHANGED:
+            continue
+        stamp = sync_stamp(p.source_digest, p.existing.modified)
+        if stamp != p.existing.sync_digest:
+            p.existing.sync_digest = stamp  # the same content, sent differently: remember it
+            restamp.append(p.existing)
+    if restamp:
+        Dataset.objects.bulk_update(restamp, ["sync_digest"])
     for p in prepared:
         for distribution in p.fetches:
             enqueue_after_commit(FETCH_TASK, str(distribution.pk))
@@ -580,6 +604,7 @@ def _update(
     if p.data.slug:
         dataset.slug = p.data.slug
     dataset.modified = p.data.modified or now
+    dataset.sync_digest = sync_stamp(p.source_digest, dataset.modified)
     dataset.withdrawn_at = None
     dataset.withdrawn_reason = ""
     dataset.save()
@@ -674,11 +699,13 @@ def _create_all(
     datasets = []
     for p in creates:
         desired = dict(p.desired)
+        modified = p.data.modified or now
         dataset = Dataset(
             slug=slugs[p.index],
             publisher=p.data.publisher,
             identifier=p.identifier,
-            modified=p.data.modified or now,
+            modified=modified,
+            sync_digest=sync_stamp(p.source_digest, modified),
             **desired,
         )
         datasets.append(dataset)

@@ -306,3 +306,41 @@ def test_put_bodies_that_are_not_a_dataset_are_400(steward_client, payload):
         "/api/v1/datasets/by-identifier/X/", json.dumps(payload), content_type="application/json"
     )
     assert response.status_code == 400, response.content
+
+
+def test_a_resend_is_known_unchanged_but_never_hides_a_change_made_since(
+    steward_client, publisher, django_assert_max_num_queries
+):
+    items = [{**body(publisher, title=f"Set {n}"), "identifier": f"F-{n}"} for n in range(30)]
+    assert bulk(steward_client, items).json()["counts"]["created"] == 30
+    reordered = [dict(reversed(list(item.items()))) for item in items]  # keys in another order
+    with django_assert_max_num_queries(6):  # the token, the rows: no item validated again
+        again = bulk(steward_client, reordered).json()
+    assert again["counts"] == {"created": 0, "updated": 0, "unchanged": 30}
+    assert [r["identifier"] for r in again["items"]] == [f"F-{n}" for n in range(30)]
+
+    # A steward's edit, a withdrawal: the same items again put the source's version back.
+    edited = Dataset.objects.get(identifier="F-1")
+    patch = steward_client.patch(f"/api/v1/datasets/{edited.pk}/", {"title": "Hand"}, format="json")
+    assert patch.status_code == 200
+    withdrawn = Dataset.objects.get(identifier="F-2")
+    withdraw = f"/api/v1/datasets/{withdrawn.pk}/withdraw/"
+    assert steward_client.post(withdraw, {"reason": "x"}, format="json").status_code == 200
+    report = bulk(steward_client, items).json()
+    outcomes = {r["identifier"]: r["outcome"] for r in report["items"]}
+    assert outcomes["F-1"] == "updated" and outcomes["F-2"] == "updated"
+    assert report["counts"]["unchanged"] == 28
+    assert Dataset.objects.get(identifier="F-1").title == "Set 1"
+    assert Dataset.objects.get(identifier="F-2").withdrawn_at is None
+
+    # A bad item among known ones is reported at its own index; nothing is written.
+    items[5] = {**items[5], "licence": "NOPE"}
+    items[7] = {**items[7], "title": "Changed"}
+    refused = bulk(steward_client, items)
+    assert refused.status_code == 400
+    assert [i["index"] for i in refused.json()["error"]["items"]] == [5]
+    assert Dataset.objects.get(identifier="F-7").title == "Set 7"
+    # A known item sent twice is a duplicate like any other.
+    twice = bulk(steward_client, [items[0], items[0]])
+    assert twice.status_code == 400
+    assert twice.json()["error"]["items"][0]["index"] == 1
