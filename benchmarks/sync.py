@@ -130,6 +130,10 @@ def main() -> None:
             for n in range(args.count)
         ]
         partial, partial_counts = run_pass(session, base, changed_items, args.batch)
+        # The same content written differently (a trailing space the service strips): the
+        # shortcut does not apply, every item is validated and compared field by field.
+        respaced = [{**row, "description": row["description"] + " "} for row in changed_items]
+        full, full_counts = run_pass(session, base, respaced, args.batch)
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -158,11 +162,18 @@ def main() -> None:
             _row("first load", load, args.count, load_counts),
             _row("resync, nothing changed", resync, args.count, resync_counts),
             _row("resync, 1% changed", partial, args.count, partial_counts),
+            _row("resync, nothing changed, compared field by field", full, args.count, full_counts),
             "",
             f"A no-change resync takes {ratio:.0%} of the first load's time"
             f" (target: a small fraction) — **{'met' if ratio <= 0.35 else 'not met'}**. "
             "It writes nothing: no `modified` moves, no event is recorded "
             f"({events:,} events in all: one per creation, one per real change).",
+            "",
+            "An item sent exactly as the last sync sent it, to a dataset no one changed since, is "
+            "known unchanged from a digest without being validated again (first two resyncs). "
+            "The last row is the path every other item takes: validated, then compared with "
+            "the rows, themes and files read for the whole batch in a few queries (it records "
+            "the new digest: one UPDATE of that column per batch, no `modified`, no event).",
             "",
         ]
     )
