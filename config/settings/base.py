@@ -205,6 +205,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (deploy/nginx.conf maps it onto DISTRIBUTION_ROOT); empty: Django streams the bytes itself.
 DOWNLOAD_X_ACCEL_REDIRECT_PREFIX = env.str("DOWNLOAD_X_ACCEL_REDIRECT_PREFIX", default="")
 MAX_DISTRIBUTION_UPLOAD_BYTES = env.int("MAX_DISTRIBUTION_UPLOAD_BYTES", default=5 * 1024**3)
+# Catalogue sync (PUT /api/v1/datasets/by-identifier/..., POST /api/v1/datasets/bulk/).
+SYNC_BULK_MAX_ITEMS = env.int("SYNC_BULK_MAX_ITEMS", default=1000)
+SYNC_BULK_MAX_BYTES = env.int("SYNC_BULK_MAX_BYTES", default=32 * 1024**2)
+# Files given by URL, fetched by a worker. Private, loopback, link-local and reserved addresses
+# are refused unless this is on (closed networks; the test suite's local servers).
+FETCH_ALLOW_PRIVATE_ADDRESSES = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", default=False)
+FETCH_CONNECT_TIMEOUT = env.float("FETCH_CONNECT_TIMEOUT", default=10.0)
+FETCH_READ_TIMEOUT = env.float("FETCH_READ_TIMEOUT", default=60.0)
+FETCH_DEADLINE_SECONDS = env.int("FETCH_DEADLINE_SECONDS", default=1800)
+FETCH_MAX_REDIRECTS = env.int("FETCH_MAX_REDIRECTS", default=5)
+FETCH_MAX_ATTEMPTS = env.int("FETCH_MAX_ATTEMPTS", default=4)
+FETCH_RETRY_BASE_SECONDS = env.float("FETCH_RETRY_BASE_SECONDS", default=60.0)
+FETCH_TEMP_DIR = env.str("FETCH_TEMP_DIR", default="") or None
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024**2)
 # The kinds of attachment accepted, recognised from their first bytes and their extension (the
 # client's Content-Type is not believed): a subset of access.services.attachments.KNOWN_TYPES.
@@ -274,6 +287,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "access.provision_missing_grants",
         "schedule": 60.0,
     },
+    "catalogue-fetch-due-files": {"task": "catalogue.fetch_due_files", "schedule": 60.0},
     "access-warn-expiring-grants": {
         "task": "access.warn_expiring_grants",
         "schedule": crontab(hour=6, minute=30),

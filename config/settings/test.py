@@ -79,3 +79,6 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Files by URL: the tests' servers listen on 127.0.0.1 (tests of the refusal turn this off).
+FETCH_ALLOW_PRIVATE_ADDRESSES = True
+FETCH_RETRY_BASE_SECONDS = 0.2

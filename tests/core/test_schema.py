@@ -206,7 +206,9 @@ EXPECTED_ERRORS = {
     ("post", f"{API}/datasets/{{id_or_slug}}/withdraw/"): {400, 401, 404},
     ("post", f"{API}/datasets/{{id_or_slug}}/reinstate/"): {401, 404},
     ("get", UNPAGED_LIST): {401, 404},
-    ("post", UNPAGED_LIST): {400, 401, 404, 413},
+    ("post", UNPAGED_LIST): {400, 401, 404, 409, 413},
+    ("put", f"{API}/datasets/by-identifier/{{identifier}}/"): {400, 401, 403, 404, 409},
+    ("post", f"{API}/datasets/bulk/"): {400, 401, 403, 409, 413},
     ("get", f"{API}/datasets/{{id_or_slug}}/distributions/{{distribution_id}}/"): {401, 404},
     ("delete", f"{API}/datasets/{{id_or_slug}}/distributions/{{distribution_id}}/"): {401, 404},
     ("get", f"{API}/datasets/{{id_or_slug}}/distributions/{{distribution_id}}/download/"): {
