@@ -31,3 +31,55 @@ def client_ip(request: HttpRequest) -> str | None:
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+# --- outgoing requests: where the server may be sent -------------------------------------------
+
+
+class BlockedDestinationError(ValueError):
+    """A URL the server must not fetch: not http(s), no host, or an address that is not public."""
+
+
+def is_public_address(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """Reachable on the public internet: not private, loopback, link-local (cloud metadata at
+    169.254.169.254), multicast, reserved or unspecified. An IPv4-mapped IPv6 address is judged
+    by its IPv4 address."""
+    mapped = getattr(address, "ipv4_mapped", None)
+    if mapped is not None:
+        address = mapped
+    return address.is_global and not address.is_multicast
+
+
+def check_outgoing_url(url: str, *, allow_private: bool = False) -> None:
+    """Refuse a URL the server should not fetch on someone's behalf (a harvest source, a
+    partner's endpoint): only http(s), and every address its host resolves to must be public
+    unless ``allow_private``. Raises BlockedDestinationError with the reason.
+
+    The check resolves the name now; the HTTP client resolves it again when it connects, so a
+    name whose answer changes in between (DNS rebinding) is not caught here. Redirects must be
+    followed by hand and each target checked."""
+    import socket
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise BlockedDestinationError(f"Not a valid URL: {exc}.") from None
+    if parts.scheme not in ("http", "https"):
+        raise BlockedDestinationError("Only http and https URLs can be fetched.")
+    host = parts.hostname
+    if not host:
+        raise BlockedDestinationError("The URL has no host.")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(host, port or (443 if parts.scheme == "https" else 80))
+    except (OSError, UnicodeError) as exc:
+        raise BlockedDestinationError(f"The host '{host}' could not be resolved ({exc}).") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+        if not is_public_address(address):
+            raise BlockedDestinationError(
+                f"The host '{host}' resolves to {address}, which is not a public address."
+            )

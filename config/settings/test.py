@@ -77,3 +77,5 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Harvest tests serve their fixture catalogues from a thread on 127.0.0.1.
+HARVEST_ALLOW_PRIVATE_ADDRESSES = True

@@ -1,0 +1,149 @@
+"""Fetching a harvest source's pages with every bound a hostile or broken server needs:
+a connect and read timeout, a deadline for the whole run (a server that drips one byte a second
+never trips a read timeout), a size limit read incrementally (a 10 GB body stops at the limit,
+counted after decompression, so a gzip bomb stops too), a page limit, checked redirects, and no
+private addresses unless the deployment allows them."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import requests
+from django.conf import settings
+
+from core.net import BlockedDestinationError, check_outgoing_url
+
+MAX_REDIRECTS = 5
+USER_AGENT = "Passerelle-harvester/1.0 (+https://github.com/passerelle)"
+
+
+class HarvestError(Exception):
+    """The source as a whole could not be read; the run fails and nothing is applied."""
+
+
+@dataclass
+class FetchedPage:
+    url: str
+    content_type: str
+    body: bytes
+
+
+@dataclass
+class Fetcher:
+    """Fetches pages for one run; counts pages and keeps to the run's deadline."""
+
+    max_pages: int
+    max_page_bytes: int
+    deadline: float  # time.monotonic() value
+    connect_timeout: float
+    read_timeout: float
+    allow_private: bool
+    pages: int = 0
+    session: requests.Session = field(default_factory=requests.Session)
+
+    @classmethod
+    def for_source(cls, *, max_pages: int | None, deadline_seconds: int | None) -> Fetcher:
+        return cls(
+            max_pages=max_pages or settings.HARVEST_MAX_PAGES,
+            max_page_bytes=settings.HARVEST_MAX_PAGE_BYTES,
+            deadline=time.monotonic() + (deadline_seconds or settings.HARVEST_RUN_DEADLINE_SECONDS),
+            connect_timeout=settings.HARVEST_CONNECT_TIMEOUT,
+            read_timeout=settings.HARVEST_READ_TIMEOUT,
+            allow_private=settings.HARVEST_ALLOW_PRIVATE_ADDRESSES,
+        )
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def get(self, url: str, *, accept: str, params: dict[str, str] | None = None) -> FetchedPage:
+        if self.pages >= self.max_pages:
+            raise HarvestError(
+                f"The source has more than {self.max_pages} pages (the limit); stopped there."
+            )
+        self.pages += 1
+        for _ in range(MAX_REDIRECTS + 1):
+            response = self._request(url, accept=accept, params=params)
+            if response.is_redirect:
+                location = response.headers.get("Location", "")
+                response.close()
+                url, params = urljoin(response.url, location), None
+                continue
+            return self._read(response)
+        raise HarvestError(f"More than {MAX_REDIRECTS} redirects from {url}.")
+
+    def _request(
+        self, url: str, *, accept: str, params: dict[str, str] | None
+    ) -> requests.Response:
+        try:
+            check_outgoing_url(url, allow_private=self.allow_private)
+        except BlockedDestinationError as exc:
+            raise HarvestError(f"Refused to fetch {url}: {exc}") from None
+        remaining = self.remaining()
+        if remaining <= 0:
+            raise HarvestError("The run's deadline passed before the source was read in full.")
+        try:
+            return self.session.get(
+                url,
+                params=params,
+                headers={"Accept": accept, "User-Agent": USER_AGENT},
+                timeout=(min(self.connect_timeout, remaining), min(self.read_timeout, remaining)),
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.Timeout:
+            raise HarvestError(f"{url} did not answer in time.") from None
+        except requests.RequestException as exc:
+            raise HarvestError(f"{url} could not be fetched: {type(exc).__name__}.") from None
+
+    def _read(self, response: requests.Response) -> FetchedPage:
+        url = response.url
+        with response:
+            if response.status_code != 200:
+                raise HarvestError(f"{url} answered HTTP {response.status_code}.")
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_page_bytes:
+                raise HarvestError(
+                    f"{url} announces {int(declared)} bytes, more than the "
+                    f"{self.max_page_bytes}-byte page limit."
+                )
+            # A server that drips bytes slower than the deadline but faster than the read
+            # timeout: closing the response from a timer ends the blocked read.
+            expired = threading.Event()
+
+            def expire() -> None:
+                expired.set()
+                response.close()
+
+            timer = threading.Timer(max(self.remaining(), 0.0), expire)
+            timer.daemon = True
+            timer.start()
+            chunks: list[bytes] = []
+            size = 0
+            try:
+                for chunk in response.iter_content(chunk_size=64 * 1024):
+                    size += len(chunk)
+                    if size > self.max_page_bytes:
+                        raise HarvestError(
+                            f"{url} sent more than the {self.max_page_bytes}-byte page limit."
+                        )
+                    chunks.append(chunk)
+            except HarvestError:
+                raise
+            except (requests.RequestException, OSError, AttributeError, ValueError) as exc:
+                # AttributeError/ValueError: urllib3 reading from the response the timer closed.
+                if expired.is_set():
+                    raise HarvestError(
+                        f"The run's deadline passed while {url} was still sending."
+                    ) from None
+                if isinstance(exc, requests.Timeout | requests.exceptions.ConnectionError):
+                    raise HarvestError(f"{url} stopped sending ({type(exc).__name__}).") from None
+                raise HarvestError(f"{url} could not be read: {type(exc).__name__}.") from None
+            finally:
+                timer.cancel()
+            if expired.is_set():
+                raise HarvestError(f"The run's deadline passed while {url} was still sending.")
+            content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
+            return FetchedPage(url=url, content_type=content_type.lower(), body=b"".join(chunks))
