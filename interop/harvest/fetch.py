@@ -6,6 +6,7 @@ private addresses unless the deployment allows them."""
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,17 @@ from core.net import BlockedDestinationError, check_outgoing_url
 
 MAX_REDIRECTS = 5
 USER_AGENT = "Passerelle-harvester/1.0 (+https://github.com/passerelle)"
+
+
+def _shut_down(response: requests.Response) -> None:
+    """End a read blocked on this response's socket (called from a timer thread)."""
+    connection = getattr(response.raw, "_connection", None)
+    sock = getattr(connection, "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class HarvestError(Exception):
@@ -110,20 +122,23 @@ class Fetcher:
                     f"{self.max_page_bytes}-byte page limit."
                 )
             # A server that drips bytes slower than the deadline but faster than the read
-            # timeout: closing the response from a timer ends the blocked read.
-            expired = threading.Event()
-
-            def expire() -> None:
-                expired.set()
-                response.close()
-
-            timer = threading.Timer(max(self.remaining(), 0.0), expire)
+            # timeout: read1 returns what one read brought, so the deadline is checked after
+            # every packet (each read itself bounded by the read timeout, and at the deadline
+            # the socket is shut down so that a blocked read ends too).
+            timer = threading.Timer(max(self.remaining(), 0.0), _shut_down, args=(response,))
             timer.daemon = True
             timer.start()
             chunks: list[bytes] = []
             size = 0
             try:
-                for chunk in response.iter_content(chunk_size=64 * 1024):
+                while True:
+                    if self.remaining() <= 0:
+                        raise HarvestError(
+                            f"The run's deadline passed while {url} was still sending."
+                        )
+                    chunk = response.raw.read1(64 * 1024, decode_content=True)
+                    if not chunk:
+                        break
                     size += len(chunk)
                     if size > self.max_page_bytes:
                         raise HarvestError(
@@ -132,18 +147,13 @@ class Fetcher:
                     chunks.append(chunk)
             except HarvestError:
                 raise
-            except (requests.RequestException, OSError, AttributeError, ValueError) as exc:
-                # AttributeError/ValueError: urllib3 reading from the response the timer closed.
-                if expired.is_set():
+            except Exception as exc:  # urllib3 and the socket raise many kinds of errors
+                if self.remaining() <= 0:
                     raise HarvestError(
                         f"The run's deadline passed while {url} was still sending."
                     ) from None
-                if isinstance(exc, requests.Timeout | requests.exceptions.ConnectionError):
-                    raise HarvestError(f"{url} stopped sending ({type(exc).__name__}).") from None
-                raise HarvestError(f"{url} could not be read: {type(exc).__name__}.") from None
+                raise HarvestError(f"{url} stopped sending ({type(exc).__name__}).") from None
             finally:
                 timer.cancel()
-            if expired.is_set():
-                raise HarvestError(f"The run's deadline passed while {url} was still sending.")
             content_type = response.headers.get("Content-Type", "").split(";", 1)[0].strip()
             return FetchedPage(url=url, content_type=content_type.lower(), body=b"".join(chunks))

@@ -40,7 +40,7 @@ def ckan_search(packages: list[dict[str, Any]], *, ignore_start: bool = False) -
     def handle(handler: BaseHTTPRequestHandler, query: dict[str, list[str]]) -> None:
         rows = int(query.get("rows", ["10"])[0])
         start = 0 if ignore_start else int(query.get("start", ["0"])[0])
-        ordered = sorted(packages, key=lambda p: str(p.get("id")))
+        ordered = sorted(packages, key=lambda p: str(p.get("id") if isinstance(p, dict) else p))
         body = {
             "help": "http://127.0.0.1/api/3/action/help_show?name=package_search",
             "success": True,
