@@ -28,12 +28,13 @@ class HarvestSourceAdmin(admin.ModelAdmin):
                     "last_run"]  # fmt: skip
     list_filter = ["kind", "active", "publisher"]
     search_fields = ["name", "url"]
-    autocomplete_fields: list[str] = []
     actions = ["harvest_now"]
     fieldsets = [
         (None, {"fields": ["name", "url", "kind", "active"]}),
-        ("Into", {"fields": ["publisher", "data_space", "default_licence",
-                             "default_access_rights"]}),  # fmt: skip
+        (
+            "Into",
+            {"fields": ["publisher", "data_space", "default_licence", "default_access_rights"]},
+        ),
         ("Schedule and limits", {"fields": ["interval_hours", "max_pages", "deadline_seconds"]}),
     ]
 

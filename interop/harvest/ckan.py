@@ -42,7 +42,9 @@ def search_url(source_url: str) -> str:
     return url + SEARCH_PATH
 
 
-def read_site(url: str, fetcher: Fetcher, *, rows: int | None = None) -> Iterator[RemoteRecord | RecordError]:
+def read_site(
+    url: str, fetcher: Fetcher, *, rows: int | None = None
+) -> Iterator[RemoteRecord | RecordError]:
     endpoint = search_url(url)
     rows = rows or settings.HARVEST_CKAN_ROWS
     start = 0
@@ -71,7 +73,9 @@ def read_site(url: str, fetcher: Fetcher, *, rows: int | None = None) -> Iterato
 
 
 def _result(url: str, content_type: str, body: bytes) -> dict[str, Any]:
-    if content_type == "text/html" or body[:512].lstrip().lower().startswith((b"<!doctype", b"<html")):
+    if content_type == "text/html" or body[:512].lstrip().lower().startswith(
+        (b"<!doctype", b"<html")
+    ):
         raise HarvestError(f"{url} answered an HTML page, not CKAN's JSON.")
     try:
         envelope = json.loads(body)

@@ -22,7 +22,7 @@ from rdflib.namespace import DCAT, DCTERMS, OWL, RDF, RDFS, SKOS
 from interop.dcat import vocabularies as vocab
 from interop.dcat.vocabularies import HYDRA, LOCN, SPDX, VCARD
 
-from .fetch import Fetcher, FetchedPage, HarvestError
+from .fetch import FetchedPage, Fetcher, HarvestError
 from .records import (
     RecordError,
     RemoteDistribution,
@@ -160,7 +160,9 @@ def _text(graph: Graph, node: Any, predicate: URIRef) -> str:
 
 def _local_name(uri: Any, namespace: str) -> str | None:
     text = str(uri)
-    return text[len(namespace) :] if isinstance(uri, URIRef) and text.startswith(namespace) else None
+    return (
+        text[len(namespace) :] if isinstance(uri, URIRef) and text.startswith(namespace) else None
+    )
 
 
 def _email(value: Any) -> str:
@@ -286,7 +288,9 @@ def _distribution(
     media_type = ""
     for value in graph.objects(node, DCAT.mediaType):
         text = str(value)
-        media_type = text[len(vocab.IANA_MEDIA_TYPE) :] if text.startswith(vocab.IANA_MEDIA_TYPE) else text
+        media_type = (
+            text[len(vocab.IANA_MEDIA_TYPE) :] if text.startswith(vocab.IANA_MEDIA_TYPE) else text
+        )
         media_type = media_type.rsplit("/media-types/", 1)[-1]
         hints.append(media_type)
     sha256 = ""

@@ -67,7 +67,11 @@ class CatalogueIndex:
     def licence(self, hints: list[str]) -> Licence | None:
         for hint in hints:
             text = hint.strip()
-            eu_code = text[len(str(vocab.EU_LICENCE)) :] if text.startswith(str(vocab.EU_LICENCE)) else None
+            eu_code = (
+                text[len(str(vocab.EU_LICENCE)) :]
+                if text.startswith(str(vocab.EU_LICENCE))
+                else None
+            )
             if eu_code and eu_code in EU_LICENCE_IDENTIFIERS:
                 text = EU_LICENCE_IDENTIFIERS[eu_code]
             if "/id/licences/" in text:  # a Passerelle's own URI for a licence without a URL
@@ -162,7 +166,9 @@ def resolve(record: RemoteRecord, *, source: HarvestSource, index: CatalogueInde
         licence=licence,
         access_rights=access_rights,
         themes=tuple(
-            dict.fromkeys(index.themes[c.upper()] for c in record.theme_codes if c.upper() in index.themes)
+            dict.fromkeys(
+                index.themes[c.upper()] for c in record.theme_codes if c.upper() in index.themes
+            )
         ),
         keywords=tuple(k[:100] for k in record.keywords[:50]),
         languages=tuple(code for code in record.languages if code in LANGUAGE_NAMES),

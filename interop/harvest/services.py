@@ -97,9 +97,9 @@ def harvest_source_run(
     *, source_id: int, progress: Progress | None = None, run: HarvestRun | None = None
 ) -> HarvestRun:
     """Harvest one source now; the run records what happened, whatever happened."""
-    source = HarvestSource.objects.select_related(
-        "publisher", "data_space", "default_licence"
-    ).get(pk=source_id)
+    source = HarvestSource.objects.select_related("publisher", "data_space", "default_licence").get(
+        pk=source_id
+    )
     run = run or harvest_run_start(source=source)
     fetcher = Fetcher.for_source(
         max_pages=source.max_pages, deadline_seconds=source.deadline_seconds
@@ -246,4 +246,3 @@ def harvest_sources_enqueue_due() -> int:
         harvest_source_enqueue(source=source)
         count += 1
     return count
-

@@ -16,7 +16,9 @@ def make_source(url: str, *, kind: str = "dcat", default_licence: str | None = N
         kind=kind,
         publisher=publisher or PublisherFactory(slug="harvested", name="Harvested"),
         data_space=DataSpace.objects.get(slug="agriculture"),
-        default_licence=Licence.objects.get(identifier=default_licence) if default_licence else None,
+        default_licence=Licence.objects.get(identifier=default_licence)
+        if default_licence
+        else None,
         **fields,
     )
 

@@ -4,6 +4,7 @@ misbehave: drip slowly, send without end)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Callable
@@ -17,7 +18,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 Handler = Callable[[BaseHTTPRequestHandler, dict[str, list[str]]], None]
 
 
-def send(handler: BaseHTTPRequestHandler, body: bytes, content_type: str, status: int = 200) -> None:
+def send(
+    handler: BaseHTTPRequestHandler, body: bytes, content_type: str, status: int = 200
+) -> None:
     handler.send_response(status)
     handler.send_header("Content-Type", content_type)
     handler.send_header("Content-Length", str(len(body)))
@@ -59,17 +62,16 @@ class CatalogueServer:
         routes, requests = self.routes, self.requests
 
         class RequestHandler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 requests.append(self.path)
                 route = routes.get(parts.path)
                 if route is None:
                     send(self, b"not found", "text/plain", 404)
                     return
-                try:
+                # The harvester may hang up, as it should past a limit.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     route(self, parse_qs(parts.query))
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the harvester hung up, as it should past a limit
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

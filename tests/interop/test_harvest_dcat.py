@@ -172,7 +172,7 @@ def test_every_mapped_field_is_read_back(catalogue_server):
 
 
 def _page(number: int, *, next_path: str | None, predicate: str = "hydra:next") -> str:
-    following = f'; {predicate} <{next_path}>' if next_path else ""
+    following = f"; {predicate} <{next_path}>" if next_path else ""
     return f"""
 @prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
 @prefix hydra: <http://www.w3.org/ns/hydra/core#> .
@@ -210,7 +210,7 @@ def test_unchanged_reharvest_writes_nothing_and_a_change_is_one_update(catalogue
     assert Dataset.objects.get(pk=dataset.pk).modified == dataset.modified
     assert HarvestedDataset.objects.get(dataset=dataset).last_run == again
 
-    changed = RICH.replace("Soil moisture\"@en", "Soil moisture, revised\"@en").replace(
+    changed = RICH.replace('Soil moisture"@en', 'Soil moisture, revised"@en').replace(
         "2024-05-06T07:08:09", "2024-06-01T00:00:00"
     )
     catalogue_server.routes["/rich.ttl"] = static(changed, "text/turtle")

@@ -77,7 +77,9 @@ def test_dcat_ap_export_harvested_into_a_fresh_publisher_gives_the_same_datasets
         if response.status_code == 404:
             break
         assert response.status_code == 200
-        pages[str(number)] = b"".join(response.streaming_content) if response.streaming else response.content
+        pages[str(number)] = (
+            b"".join(response.streaming_content) if response.streaming else response.content
+        )
         number += 1
     assert len(pages) >= 3
 
@@ -94,7 +96,9 @@ def test_dcat_ap_export_harvested_into_a_fresh_publisher_gives_the_same_datasets
     assert_same_datasets(run, mirror, demo_catalogue)
     again = harvest(source)
     assert (again.unchanged_count, again.updated_count, again.created_count) == (
-        len(demo_catalogue), 0, 0
+        len(demo_catalogue),
+        0,
+        0,
     )
 
 

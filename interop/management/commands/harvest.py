@@ -29,7 +29,9 @@ class Command(BaseCommand):
             run = services.harvest_run_start(source=found)
         except services.HarvestAlreadyRunningError as exc:
             raise CommandError(exc.message) from None
-        self.stdout.write(f"Harvesting '{found.name}' ({found.get_kind_display()}) from {found.url}")
+        self.stdout.write(
+            f"Harvesting '{found.name}' ({found.get_kind_display()}) from {found.url}"
+        )
 
         def progress(items: Iterable[Any], total: int) -> Iterable[Any]:
             return tqdm(items, total=total, unit="dataset", disable=no_progress, file=self.stderr)
