@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -22,6 +23,7 @@ class HarvestSource(models.Model):
     name = models.CharField(max_length=200, unique=True)
     url = models.URLField(
         max_length=1000,
+        validators=[URLValidator(schemes=["http", "https"])],
         help_text=(
             "DCAT-AP: the catalogue's first page (e.g. https://example.org/catalogue.ttl). "
             "CKAN: the site's root or its /api/3/action/package_search URL."

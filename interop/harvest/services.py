@@ -111,6 +111,8 @@ def harvest_source_run(
     except Exception as exc:  # a bug or an unforeseen input: still a recorded, failed run
         logger.exception("harvest of source %s failed unexpectedly", source.pk)
         return _finish(run, pages=fetcher.pages, error=f"Unexpected error: {type(exc).__name__}")
+    finally:
+        fetcher.session.close()
     try:
         _apply(run, source, records, read_errors, progress)
     except Exception as exc:
