@@ -146,16 +146,19 @@ def next_page_url(graph: Graph, page_url: str) -> str | None:
 
 def _text(graph: Graph, node: Any, predicate: URIRef) -> str:
     """The value in English, else without a language, else the first in a stable order."""
-    literals = [o for o in graph.objects(node, predicate) if isinstance(o, Literal)]
+    literals = sorted(
+        (o for o in graph.objects(node, predicate) if isinstance(o, Literal)),
+        key=lambda literal: (literal.language or "", str(literal)),
+    )
     if not literals:
         return ""
     for wanted in ("en", None):
-        for literal in sorted(literals):
+        for literal in literals:
             if (literal.language or None) == wanted or (
                 wanted and (literal.language or "").lower().startswith(wanted)
             ):
                 return str(literal).strip()
-    return str(sorted(literals)[0]).strip()
+    return str(literals[0]).strip()
 
 
 def _local_name(uri: Any, namespace: str) -> str | None:

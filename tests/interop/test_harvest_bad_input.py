@@ -196,3 +196,21 @@ def test_only_http_urls_are_fetched():
     for url in ("file:///etc/passwd", "ftp://x.example/c", "gopher://x", "http:///nohost"):
         with pytest.raises(BlockedDestinationError):
             check_outgoing_url(url, allow_private=True)
+
+
+def test_a_compressed_bomb_is_measured_after_decompression(catalogue_server, settings):
+    import gzip
+
+    settings.HARVEST_MAX_PAGE_BYTES = 1024 * 1024
+    bomb = gzip.compress(b"#" * (64 * 1024 * 1024))  # 64 MB of comment in ~64 KB
+
+    def compressed(handler, query):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "text/turtle")
+        handler.send_header("Content-Encoding", "gzip")
+        handler.send_header("Content-Length", str(len(bomb)))
+        handler.end_headers()
+        handler.wfile.write(bomb)
+
+    catalogue_server.routes["/bomb.ttl"] = compressed
+    _failed(harvest(make_source(catalogue_server.url("/bomb.ttl"))), "page limit")

@@ -64,8 +64,12 @@ def assert_same_datasets(run, mirror, originals: dict[str, dict]) -> None:
         assert copies[identifier] == original, identifier
 
 
+@pytest.mark.parametrize(
+    ("extension", "media_type"),
+    [("ttl", "text/turtle"), ("rdf", "application/rdf+xml"), ("jsonld", "application/ld+json")],
+)
 def test_dcat_ap_export_harvested_into_a_fresh_publisher_gives_the_same_datasets(
-    demo_catalogue, catalogue_server, settings
+    demo_catalogue, catalogue_server, settings, extension, media_type
 ):
     settings.SITE_URL = catalogue_server.base
     settings.DCAT_PAGE_SIZE = 3
@@ -73,7 +77,7 @@ def test_dcat_ap_export_harvested_into_a_fresh_publisher_gives_the_same_datasets
     pages: dict[str, bytes] = {}
     number = 1
     while True:
-        response = client.get(f"/catalogue.ttl?page={number}")
+        response = client.get(f"/catalogue.{extension}?page={number}")
         if response.status_code == 404:
             break
         assert response.status_code == 200
@@ -84,11 +88,11 @@ def test_dcat_ap_export_harvested_into_a_fresh_publisher_gives_the_same_datasets
     assert len(pages) >= 3
 
     def serve(handler, query):
-        send(handler, pages[query.get("page", ["1"])[0]], "text/turtle; charset=utf-8")
+        send(handler, pages[query.get("page", ["1"])[0]], f"{media_type}; charset=utf-8")
 
-    catalogue_server.routes["/catalogue.ttl"] = serve
+    catalogue_server.routes[f"/catalogue.{extension}"] = serve
     mirror = PublisherFactory(slug="mirror", name="Mirror")
-    source = make_source(catalogue_server.url("/catalogue.ttl"), publisher=mirror)
+    source = make_source(catalogue_server.url(f"/catalogue.{extension}"), publisher=mirror)
 
     run = harvest(source)
 
