@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from catalogue.models import AccessRights
+
 
 class HarvestKind(models.TextChoices):
     DCAT = "dcat", "DCAT-AP (Turtle, RDF/XML or JSON-LD, Hydra paging)"
@@ -49,8 +51,8 @@ class HarvestSource(models.Model):
     )
     default_access_rights = models.CharField(
         max_length=16,
-        choices=[("PUBLIC", "Public"), ("RESTRICTED", "Restricted"), ("NON_PUBLIC", "Non-public")],
-        default="PUBLIC",
+        choices=AccessRights.choices,
+        default=AccessRights.PUBLIC,
         help_text="For records that do not state their access rights.",
     )
     interval_hours = models.PositiveSmallIntegerField(
