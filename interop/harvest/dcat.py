@@ -121,11 +121,14 @@ def _local_contexts(page: FetchedPage) -> str:
         if isinstance(node, dict):
             result = {}
             for key, value in node.items():
+                if key == "@import":
+                    raise HarvestError(f"{page.url} imports a JSON-LD context, which is not read.")
                 if key == "@context":
                     values = value if isinstance(value, list) else [value]
                     value = [local(v) if isinstance(v, str) else v for v in values]
                     value = value[0] if len(value) == 1 else value
-                result[key] = replace(value, depth + 1) if key != "@context" else value
+                # Contexts nest (type-scoped contexts): those are replaced too.
+                result[key] = replace(value, depth + 1)
             return result
         if isinstance(node, list):
             return [replace(item, depth + 1) for item in node]

@@ -214,3 +214,15 @@ def test_a_compressed_bomb_is_measured_after_decompression(catalogue_server, set
 
     catalogue_server.routes["/bomb.ttl"] = compressed
     _failed(harvest(make_source(catalogue_server.url("/bomb.ttl"))), "page limit")
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        '{"@context": {"@import": "http://169.254.169.254/ctx"}, "@id": "x"}',
+        '{"@context": {"T": {"@id": "http://x/T", "@context": "http://10.0.0.1/c"}}, "@id": "x"}',
+    ],
+)
+def test_jsonld_never_fetches_imported_or_nested_remote_contexts(catalogue_server, document):
+    catalogue_server.routes["/c.jsonld"] = static(document, "application/ld+json")
+    _failed(harvest(make_source(catalogue_server.url("/c.jsonld"))), "context")
