@@ -73,7 +73,8 @@ def url_check_public(url: str, *, resolve: bool = True, allow_private: bool | No
     whose host resolves to any non-public address (every address is checked: one bad answer is
     enough to refuse). ``allow_private`` (by default ``FETCH_ALLOW_PRIVATE_ADDRESSES``) lifts the
     address rule (tests, closed networks). A check at input is not enough on its own (DNS can
-    answer differently a second later): connections made through :func:`public_http_session` check the address they reach.
+    answer differently a second later): connections made through
+    ``core.outbound.public_http_session`` check the address they reach.
     """
     import socket
     from urllib.parse import urlsplit
