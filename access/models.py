@@ -114,6 +114,15 @@ class AccessRequest(models.Model):
         related_name="renewals",
         help_text="The approved request this one asks to extend (a renewal).",
     )
+    # A partner system that submitted the request for the researcher (access:request).
+    submitted_by_client = models.ForeignKey(
+        "accounts.PartnerClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submitted_access_requests",
+        help_text="The partner client that submitted this request on the researcher's behalf.",
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -121,6 +130,7 @@ class AccessRequest(models.Model):
             models.Index(fields=["state", "deadline"], name="request_state_deadline"),
             models.Index(fields=["requester", "-created"], name="request_requester_created"),
             models.Index(fields=["dataset", "state"], name="request_dataset_state"),
+            models.Index(fields=["submitted_by_client", "-created"], name="request_client_created"),
         ]
         constraints = [
             # A pending renewal is the one exception: it waits beside the approval it renews.

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
+    "oauth2_provider",  # partner clients' client-credentials tokens (accounts.PartnerClient)
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the docs need no CDN
     "core",
     "accounts",
@@ -357,6 +358,9 @@ SPECTACULAR_SETTINGS = {
 RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=30)
 
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=365)
+
+# --- Partner clients: OAuth2 client credentials (django-oauth-toolkit, accounts.PartnerClient) --
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="passerelle@localhost")
