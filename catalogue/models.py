@@ -65,6 +65,18 @@ class Publisher(models.Model):
     max_access_days = models.PositiveSmallIntegerField(
         default=365, help_text="Longest access period a steward may approve."
     )
+    # A committee that decides in its own system: its partner client decides, the stewards see.
+    decisions_by_client = models.ForeignKey(
+        "accounts.PartnerClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_publishers",
+        help_text=(
+            "Decisions only by this partner client: the stewards see the requests but do not "
+            "approve, reject or return them."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
