@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
@@ -91,6 +92,23 @@ class Publisher(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        client = self.decisions_by_client
+        if client is None:
+            return
+        # The client must be this publisher's, and allowed to decide (its scopes).
+        bound = self.pk is not None and self.partner_clients.filter(pk=client.pk).exists()
+        if not bound or "access:decide" not in client.scopes:
+            raise ValidationError(
+                {
+                    "decisions_by_client": (
+                        f"'{client}' must be one of this publisher's partner clients, with the "
+                        "scope access:decide."
+                    )
+                }
+            )
 
 
 class Licence(models.Model):
