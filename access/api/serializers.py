@@ -27,12 +27,14 @@ from catalogue.models import Dataset
 from core.api.serializers import StrictInputSerializer
 from core.errors import NotFoundError
 
-
-class PartnerClientRefSerializer(serializers.Serializer):
-    """A partner system, as requests and events name it."""
-
-    id = serializers.UUIDField()
-    name = serializers.CharField()
+# A partner system, as requests and events name it; inline, not a $ref: OpenAPI 3.0 cannot make
+# a referenced object nullable.
+PARTNER_CLIENT_REF_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}},
+}
 
 
 # --- input ----------------------------------------------------------------------------------
@@ -358,7 +360,7 @@ class AccessRequestOutputSerializer(serializers.Serializer):
         "when the researcher did)."
     )
 
-    @extend_schema_field(PartnerClientRefSerializer(allow_null=True))
+    @extend_schema_field(PARTNER_CLIENT_REF_SCHEMA)
     def get_submitted_by_client(self, request: AccessRequest) -> dict | None:
         client = request.submitted_by_client
         return {"id": client.pk, "name": client.name} if client else None
@@ -456,7 +458,7 @@ class AccessEventOutputSerializer(serializers.Serializer):
         help_text="SHA-256 over the event and the previous event's hash (hex)."
     )
 
-    @extend_schema_field(PartnerClientRefSerializer(allow_null=True))
+    @extend_schema_field(PARTNER_CLIENT_REF_SCHEMA)
     def get_actor_client(self, event) -> dict | None:
         if event.actor_client_id is None:
             return None

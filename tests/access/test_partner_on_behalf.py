@@ -91,7 +91,7 @@ def test_the_events_api_names_the_client(office, restricted):
 
 
 def test_an_existing_verified_researcher_is_found_case_insensitively(office, restricted):
-    researcher = UserFactory(username="ada", email="ada@tum.example")
+    UserFactory(username="ada", email="ada@tum.example")
     client, secret = office
     response = partner_api(client, secret).post(
         URL, body(restricted, email="ADA@tum.example"), format="json"

@@ -171,7 +171,7 @@ def granted(world, steward):
 def test_grants_are_read_by_the_publishers_clients_without_links(
     granted, publisher, scopes, where, status, count, links
 ):
-    clients, grant = granted
+    _, grant = granted
     bound = [publisher] if where == "x" else [PublisherFactory(slug="rival-farms")]
     api = partner_api(*partner_client("reader", scopes=scopes, publishers=bound))
     response = api.get("/api/v1/grants/")
