@@ -387,9 +387,20 @@ OAUTH2_PROVIDER = {
     "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.PartnerOAuth2Validator",
     # Tokens are stored only as their SHA-256 (RFC 9700, 4.14): a database leak leaks none.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
-    # Client credentials only: no other grant is offered (no /o/authorize/ route either).
+    # Client credentials only: no other grant is offered (no /o/authorize/ route either). The
+    # other RFC 9700 safeguards are on too, so that nothing weaker can be switched on by a client
+    # row made by hand (and `check --deploy` has nothing to warn about).
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
     "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")

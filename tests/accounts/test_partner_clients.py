@@ -332,3 +332,70 @@ def test_a_malformed_bearer_header_is_a_401_not_a_500():
         api = APIClient()
         api.credentials(HTTP_AUTHORIZATION=header)
         assert api.get(GRANTS_URL).status_code == 401, header
+
+
+# --- the admin --------------------------------------------------------------------------------
+
+
+def test_the_admin_creates_a_client_showing_the_secret_once_and_rotates_it(client):
+    from tests.accounts.factories import UserFactory
+
+    publisher = PublisherFactory(slug="bauer-agrar")
+    root = UserFactory(username="root", is_superuser=True, is_staff=True)
+    client.force_login(root)
+    response = client.post(
+        "/admin/accounts/partnerclient/add/",
+        {
+            "name": "Bauer DAC",
+            "publishers": [publisher.pk],
+            "research_organisation": "",
+            "scopes": ["access:decide", "grants:read"],
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200, response.content
+    assert "no-store" in response["Cache-Control"]
+    created = PartnerClient.objects.get(name="Bauer DAC")
+    secret = response.context["secret"]
+    assert secret in response.content.decode()
+    assert list(created.publishers.all()) == [publisher]
+    assert created.scopes == ["access:decide", "grants:read"]
+    assert token_request(created, secret).status_code == 200
+    # The change page never shows it again.
+    page = client.get(f"/admin/accounts/partnerclient/{created.pk}/change/").content.decode()
+    assert secret not in page
+
+    rotated = client.post(
+        "/admin/accounts/partnerclient/",
+        {"action": "rotate_secret", "_selected_action": [created.pk]},
+    )
+    new = rotated.context["secret"]
+    assert new != secret and new in rotated.content.decode()
+    assert token_request(created, new).status_code == 200
+    assert token_request(created, secret).status_code == 200  # overlap
+
+
+def test_the_admin_refuses_a_client_without_scopes(client):
+    from tests.accounts.factories import UserFactory
+
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    response = client.post(
+        "/admin/accounts/partnerclient/add/", {"name": "Nothing", "is_active": "on"}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["scopes"]
+    assert not PartnerClient.objects.exists()
+
+
+def test_deactivating_in_the_admin_ends_the_tokens(client):
+    from tests.accounts.factories import UserFactory
+
+    partner, secret = partner_client(scopes=("grants:read",))
+    api = partner_api(partner, secret)
+    client.force_login(UserFactory(username="root", is_superuser=True, is_staff=True))
+    client.post(
+        "/admin/accounts/partnerclient/",
+        {"action": "deactivate", "_selected_action": [partner.pk]},
+    )
+    assert api.get(GRANTS_URL).status_code == 401
+    assert not AccessToken.objects.exists()
