@@ -29,6 +29,8 @@ def required_scopes_of(view: Any, method: str) -> tuple[str, ...] | None:
     scopes = mapping.get(action) if action else None
     if scopes is None:
         scopes = mapping.get(method.lower())
+    if scopes is None and method.lower() == "head":  # a HEAD is the GET without its body
+        scopes = mapping.get("get")
     return tuple(scopes) if scopes else None
 
 

@@ -263,7 +263,16 @@ def researcher_find_or_create(*, email: str, name: str = "") -> tuple[AbstractBa
         is_superuser=False,
     )
     user.set_unusable_password()
-    user.save()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Two partner requests named the same new researcher at once: the other made the
+        # account (same username, derived from the address); this one uses it.
+        existing = User.objects.filter(email__iexact=email).order_by("pk").first()
+        if existing is None:
+            raise
+        return existing, False
     EmailAddress.objects.create(user=user, email=email.lower(), verified=False, primary=True)
     logger.info("researcher account %s created for a partner's request", user.pk)
     return user, True

@@ -38,6 +38,14 @@ def test_every_declared_scope_is_known_and_every_key_is_an_action_or_method():
     assert checked >= 20
 
 
+def test_a_head_is_opened_by_the_scopes_of_the_get():
+    class Files:
+        required_scopes = {"get": ("grants:read",)}
+
+    assert required_scopes_of(Files(), "HEAD") == ("grants:read",)
+    assert required_scopes_of(Files(), "DELETE") is None
+
+
 def test_a_view_without_the_attribute_is_closed():
     class Plain:
         action = "list"
