@@ -247,11 +247,13 @@ def researcher_find_or_create(*, email: str, name: str = "") -> tuple[AbstractBa
         .order_by("-verified", "-primary", "pk")
         .first()
     )
-    if address is not None:
-        return address.user, False
     User = get_user_model()
-    existing = User.objects.filter(email__iexact=email).order_by("pk").first()
+    existing = address.user if address is not None else None
+    if existing is None:
+        existing = User.objects.filter(email__iexact=email).order_by("pk").first()
     if existing is not None:
+        if not (address is not None and address.verified):
+            _distrust_credentials(existing)
         return existing, False
     first, _, last = single_line(name).partition(" ")
     user = User(
@@ -276,6 +278,20 @@ def researcher_find_or_create(*, email: str, name: str = "") -> tuple[AbstractBa
     EmailAddress.objects.create(user=user, email=email.lower(), verified=False, primary=True)
     logger.info("researcher account %s created for a partner's request", user.pk)
     return user, True
+
+
+def _distrust_credentials(user: AbstractBaseUser) -> None:
+    """An account whose address was never verified may be anyone's: someone could sign up with
+    a researcher's address before a partner names them. Its password and API tokens stop
+    working, so that only the holder of the mailbox (password reset, then verification) uses
+    the request and the grant that the partner obtains for it."""
+    if user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])  # sessions end: their hash used the password
+        logger.warning(
+            "unverified account %s named by a partner: its password no longer works", user.pk
+        )
+    api_tokens_revoke_for_user(user_id=user.pk, reason="named by a partner, address unverified")
 
 
 def _researcher_username(email: str) -> str:

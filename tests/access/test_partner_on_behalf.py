@@ -112,6 +112,21 @@ def test_the_verified_holder_of_an_address_wins_over_an_unverified_one(office, r
     assert response.json()["requester"] == "ada-real"
 
 
+def test_an_unverified_account_holding_the_address_is_reused_but_its_credentials_stop(
+    office, restricted
+):
+    """Someone signed up with Ada's address and never verified it: the request goes to that
+    account, but only whoever reads Ada's mailbox can use it (password reset, verification)."""
+    squatter = UserFactory(username="squatter", email="ada@tum.example", email_verified=False)
+    api = token_client(squatter)
+    client, secret = office
+    response = partner_api(client, secret).post(URL, body(restricted), format="json")
+    assert response.json()["requester"] == "squatter"
+    squatter.refresh_from_db()
+    assert not squatter.has_usable_password()
+    assert api.get(URL).status_code == 401  # its API token was revoked
+
+
 def test_a_second_request_for_the_same_researcher_and_dataset_is_a_conflict(office, restricted):
     client, secret = office
     api = partner_api(client, secret)
