@@ -23,6 +23,13 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.html import format_html
+from oauth2_provider.models import (
+    get_access_token_model,
+    get_application_model,
+    get_grant_model,
+    get_id_token_model,
+    get_refresh_token_model,
+)
 
 from core.admin import list_date, list_text
 from core.errors import ApplicationError
@@ -31,8 +38,18 @@ from . import services
 from .models import ApiToken, PartnerClient
 
 # Providers come from OIDC_PROVIDERS (settings), not from SocialApp rows, and provider tokens
-# are not stored (SOCIALACCOUNT_STORE_TOKENS): those two lists would only mislead.
-for _model in (SocialApp, SocialToken):
+# are not stored (SOCIALACCOUNT_STORE_TOKENS): those two lists would only mislead. Partner
+# clients are managed as such (below); django-oauth-toolkit's own lists would offer grants this
+# installation does not have, and tokens stored only as hashes.
+for _model in (
+    SocialApp,
+    SocialToken,
+    get_application_model(),
+    get_access_token_model(),
+    get_grant_model(),
+    get_id_token_model(),
+    get_refresh_token_model(),
+):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 
@@ -207,7 +224,7 @@ class PartnerClientAdmin(admin.ModelAdmin):
     while the old keeps working for the overlap period; deactivating ends its tokens at once."""
 
     form = PartnerClientForm
-    list_display = ["name", "client_id", "scope_list", "is_active", "created_on"]
+    list_display = ["name_text", "client_id", "scope_list", "is_active", "created_on"]
     list_filter = ["is_active"]
     search_fields = ["name", "application__client_id", "research_organisation"]
     filter_horizontal = ["publishers"]
@@ -215,6 +232,10 @@ class PartnerClientAdmin(admin.ModelAdmin):
         "client_id", "service_user", "secret_rotated_at", "previous_secret_expires_at", "created",
     ]  # fmt: skip
     actions = ["rotate_secret", "revoke_tokens", "deactivate"]
+
+    @admin.display(description="Name", ordering="name")
+    def name_text(self, client: PartnerClient) -> str:
+        return list_text(client.name, 40)
 
     def get_fields(self, request: HttpRequest, obj: PartnerClient | None = None) -> list[str]:
         fields = ["name", "publishers", "research_organisation", "scopes", "is_active"]
@@ -225,7 +246,7 @@ class PartnerClientAdmin(admin.ModelAdmin):
 
     @admin.display(description="Client id", ordering="application__client_id")
     def client_id(self, client: PartnerClient) -> str:
-        return client.application.client_id
+        return list_text(client.application.client_id, 14)
 
     @admin.display(description="Scopes")
     def scope_list(self, client: PartnerClient) -> str:
