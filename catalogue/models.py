@@ -170,9 +170,23 @@ class AccessRights(models.TextChoices):
     NON_PUBLIC = "NON_PUBLIC", "Non-public"
 
 
+class DatasetQuerySet(models.QuerySet):
+    def listed(self) -> DatasetQuerySet:
+        """What the catalogue shows and accepts requests for: withdrawn datasets are kept (their
+        requests, grants and history stay provable) but are no longer listed or requestable."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Dataset(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=120, unique=True)
+    # The publisher's own identifier (from its database, or a harvested dct:identifier): what a
+    # sync or a harvest matches on, so the same record never becomes two datasets.
+    identifier = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The publisher's own identifier for this dataset; unique per publisher.",
+    )
     title = models.CharField(max_length=300)
     description = models.TextField()
     publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="datasets")
@@ -196,9 +210,16 @@ class Dataset(models.Model):
     contact_email = models.EmailField(blank=True)
     version = models.CharField(max_length=50, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=500, blank=True)
+    # What the last sync sent, stamped with the `modified` it left: a bulk resync that sends the
+    # same again, to a row no one changed since, is known unchanged without reading the item.
+    sync_digest = models.CharField(max_length=64, blank=True, editable=False)
     # Maintained by a PostgreSQL trigger (see migrations) on every insert and update, whatever
     # the write path; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = DatasetQuerySet.as_manager()
 
     class Meta:
         ordering = ["-modified", "id"]
@@ -220,6 +241,11 @@ class Dataset(models.Model):
                 condition=Q(access_rights__in=AccessRights.values),
                 name="dataset_access_rights_valid",
             ),
+            models.UniqueConstraint(
+                fields=["publisher", "identifier"],
+                condition=~Q(identifier=""),
+                name="dataset_identifier_unique_per_publisher",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -238,11 +264,27 @@ def distribution_upload_path(instance: Distribution, filename: str) -> str:
     return f"{instance.dataset_id}/{instance.id}/{filename}"
 
 
+class FetchStatus(models.TextChoices):
+    """Where a file given by URL stands: fetched by a worker, verified, then stored."""
+
+    PENDING = "pending", "Pending"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class Distribution(models.Model):
-    """A file or a service endpoint through which a dataset's data is obtained."""
+    """A file or a service endpoint through which a dataset's data is obtained.
+
+    ``file``, ``sha256`` and ``byte_size`` describe the bytes Passerelle holds. A file given by URL
+    (``source_url``) says what the publisher declared in ``source_sha256`` / ``source_byte_size``;
+    a worker fetches it and only bytes matching the declaration ever replace ``file``.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
+    # The publisher's own identifier for this file, unique within its dataset: what a sync or a
+    # harvest matches on.
+    identifier = models.CharField(max_length=255, blank=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     format = models.CharField(max_length=16, choices=FORMAT_CHOICES, db_index=True)
@@ -253,14 +295,42 @@ class Distribution(models.Model):
         upload_to=distribution_upload_path, storage=distribution_storage, blank=True, max_length=500
     )
     access_url = models.URLField(blank=True, help_text="Service endpoint, for API distributions.")
+    source_url = models.URLField(
+        max_length=2000, blank=True, help_text="Where a worker fetches the file from (sync)."
+    )
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    source_byte_size = models.BigIntegerField(null=True, blank=True)
+    fetch_status = models.CharField(max_length=16, choices=FetchStatus.choices, blank=True)
+    fetch_error = models.CharField(max_length=500, blank=True)
+    fetch_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the next attempt is due; while a worker fetches, a lease that keeps others off.
+    fetch_next_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created", "id"]
+        indexes = [
+            # The sweep's question: which fetches are due? Only pending rows are indexed.
+            models.Index(
+                fields=["fetch_next_at"],
+                condition=Q(fetch_status="pending"),
+                name="distribution_fetch_due",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(byte_size__isnull=True) | Q(byte_size__gte=0),
                 name="distribution_byte_size_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_url="") | ~Q(source_sha256=""),
+                name="distribution_source_url_has_checksum",
+            ),
+            models.UniqueConstraint(
+                fields=["dataset", "identifier"],
+                condition=~Q(identifier=""),
+                name="distribution_identifier_unique_per_dataset",
             ),
         ]
 
@@ -270,3 +340,40 @@ class Distribution(models.Model):
     @property
     def checksum(self) -> str | None:
         return f"sha256:{self.sha256}" if self.sha256 else None
+
+
+class DatasetEventAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REINSTATED = "reinstated", "Reinstated"
+    DELETED = "deleted", "Deleted"
+    FILE_FETCHED = "file_fetched", "File fetched"
+    FILE_FETCH_FAILED = "fetch_failed", "File fetch failed"
+
+
+class DatasetEvent(models.Model):
+    """One change to a dataset's record, in order: who (a person, a partner's service account or
+    none for a harvest run), what changed, and why. The gap-free id is a cursor for consumers that
+    follow the catalogue (webhooks, mirrors)."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Kept as a plain value too: a deleted dataset's history still names it.
+    dataset_ref = models.UUIDField(db_index=True)
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=16, choices=DatasetEventAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_fields = models.JSONField(default=list, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.dataset_ref} at {self.at:%Y-%m-%d %H:%M}"

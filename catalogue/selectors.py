@@ -52,6 +52,38 @@ def publishers_stewarded_by(
     return Publisher.objects.filter(stewards=user)
 
 
+def sync_lookups(*, publisher_slugs: set[str]) -> dict[str, dict[str, Any]]:
+    """What the items of a sync batch refer to, by the names the API takes, read once for the
+    whole batch: the publishers it names, and every data space, licence and theme (short
+    reference lists)."""
+    return {
+        "publisher": {p.slug: p for p in Publisher.objects.filter(slug__in=publisher_slugs)},
+        "data_space": {d.slug: d for d in DataSpace.objects.all()},
+        "licence": {lic.identifier: lic for lic in Licence.objects.all()},
+        "theme": {t.code: t for t in Theme.objects.all()},
+    }
+
+
+def sync_unchanged_rows(
+    *, user: AbstractBaseUser | None, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[Any, str, Any, str]]:
+    """For a bulk sync's (publisher slug, identifier) pairs: the listed datasets of publishers
+    the user stewards, as (id, slug, modified, sync_digest), in one query."""
+    if not keys:
+        return {}
+    rows = (
+        Dataset.objects.filter(
+            publisher__in=publishers_stewarded_by(user=user),
+            publisher__slug__in={slug for slug, _ in keys},
+            identifier__in={identifier for _, identifier in keys},
+            withdrawn_at__isnull=True,
+        )
+        .exclude(identifier="")
+        .values_list("publisher__slug", "identifier", "id", "slug", "modified", "sync_digest")
+    )
+    return {(row[0], row[1]): row[2:] for row in rows if (row[0], row[1]) in keys}
+
+
 def dataset_base_queryset() -> QuerySet[Dataset]:
     """What a list result needs, in a constant number of queries whatever the page size."""
     return (
@@ -82,7 +114,7 @@ def dataset_export_queryset(*, modified_since: datetime | None = None) -> QueryS
     """The whole catalogue as published to other portals (DCAT-AP, CKAN), with what a detail
     shows. Oldest change first, so that an incremental harvest walks towards the present and a
     dataset changed during the walk reappears at the end rather than being missed."""
-    queryset = dataset_detail_queryset()
+    queryset = dataset_detail_queryset().filter(withdrawn_at__isnull=True)
     if modified_since is not None:
         queryset = queryset.filter(modified__gte=modified_since)
     return queryset.order_by("modified", "id")
@@ -272,7 +304,10 @@ def data_space_list() -> QuerySet[DataSpace]:
 
 
 def publisher_list() -> QuerySet[Publisher]:
-    return Publisher.objects.annotate(dataset_count=Count("datasets")).order_by("name")
+    listed = Q(datasets__withdrawn_at__isnull=True)
+    return Publisher.objects.annotate(dataset_count=Count("datasets", filter=listed)).order_by(
+        "name"
+    )
 
 
 # --- reads for other vocabularies (the CKAN-compatible API of interop) -------------------------
@@ -315,7 +350,7 @@ def dataset_matches(
     web-search ``text`` (the same full-text search as /api/v1) and every condition (each one
     an OR of its values). Feed the result to ``dataset_search``. Unknown values match nothing,
     as a search index would answer; a malformed ``text`` raises ``SearchSyntaxError``."""
-    matches = Dataset.objects.all()
+    matches = Dataset.objects.listed()
     if text:
         matches = search_filter(matches, text)
     for condition in conditions:
@@ -442,7 +477,7 @@ def themes_in_use() -> QuerySet[Theme]:
 
 def dataset_slugs(*, offset: int, limit: int | None) -> list[str]:
     """Every dataset's slug, in slug order (the unique index serves it)."""
-    slugs = Dataset.objects.order_by("slug").values_list("slug", flat=True)
+    slugs = Dataset.objects.listed().order_by("slug").values_list("slug", flat=True)
     return list(slugs[offset:] if limit is None else slugs[offset : offset + limit])
 
 
