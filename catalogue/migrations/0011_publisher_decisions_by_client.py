@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0003_partner_clients'),
-        ('catalogue', '0008_unaccent_search'),
+        ('catalogue', '0010_sync_digest_and_files_by_url'),
     ]
 
     operations = [
