@@ -114,6 +114,20 @@ class AccessRequest(models.Model):
         related_name="renewals",
         help_text="The approved request this one asks to extend (a renewal).",
     )
+    requester_orcid = models.CharField(
+        max_length=19,
+        blank=True,
+        help_text="The researcher's ORCID iD, as the partner that submitted the request gave it.",
+    )
+    # A partner system that submitted the request for the researcher (access:request).
+    submitted_by_client = models.ForeignKey(
+        "accounts.PartnerClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="submitted_access_requests",
+        help_text="The partner client that submitted this request on the researcher's behalf.",
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -121,6 +135,7 @@ class AccessRequest(models.Model):
             models.Index(fields=["state", "deadline"], name="request_state_deadline"),
             models.Index(fields=["requester", "-created"], name="request_requester_created"),
             models.Index(fields=["dataset", "state"], name="request_dataset_state"),
+            models.Index(fields=["submitted_by_client", "-created"], name="request_client_created"),
         ]
         constraints = [
             # A pending renewal is the one exception: it waits beside the approval it renews.
@@ -176,6 +191,17 @@ class AccessEvent(models.Model):
         related_name="access_events",
         help_text="Empty for actions of the system (automatic approval, expiry).",
     )
+    # When the actor is a partner client's service user: the client, and its name as it was
+    # (both covered by the hash, so the chain proves which system acted).
+    actor_client = models.ForeignKey(
+        "accounts.PartnerClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="access_events",
+        help_text="The partner system that acted (through its service user).",
+    )
+    actor_client_name = models.CharField(max_length=150, blank=True)
     action = models.CharField(max_length=32, choices=AuditAction.choices)
     from_state = models.CharField(max_length=16, blank=True)
     to_state = models.CharField(max_length=16, blank=True)

@@ -15,6 +15,7 @@ from access.events import AuditAction
 from catalogue.models import Dataset
 from catalogue.selectors import publishers_stewarded_by
 from core.errors import NotFoundError
+from core.partners import ACCESS_DECIDE, ACCESS_REQUEST, GRANTS_READ, partner_context
 
 from .models import (
     AccessEvent,
@@ -45,9 +46,12 @@ def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequ
         return AccessRequest.objects.none()
     queryset = AccessRequest.objects.select_related(
         "requester", "dataset__publisher", "dataset__licence", "licence_version__licence",
-        "decided_by", "grant",
+        "decided_by", "grant", "submitted_by_client",
     ).prefetch_related("distributions", "approved_distributions")  # fmt: skip
     queryset = queryset.select_related("form_version")  # the answered form, in the same query
+    partner = partner_context(user)
+    if partner is not None:
+        return queryset.filter(_partner_requests(user))
     if user.is_superuser:
         return queryset
     invited = ReviewInvitation.objects.filter(reviewer=user).values("access_request_id")
@@ -61,6 +65,20 @@ def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequ
     )
 
 
+def _partner_requests(user: AbstractBaseUser) -> Q:
+    """What a partner client follows: with access:request, the requests it submitted; with
+    access:decide, the submitted requests of its publishers' datasets. Nothing else."""
+    partner = partner_context(user)
+    conditions = Q(pk__in=[])
+    if partner.allows(ACCESS_REQUEST):
+        conditions |= Q(submitted_by_client_id=partner.client_id)
+    if partner.allows(ACCESS_DECIDE):
+        conditions |= Q(
+            dataset__publisher__in=publishers_stewarded_by(user=user, scope=ACCESS_DECIDE)
+        ) & ~Q(state=RequestState.DRAFT)
+    return conditions
+
+
 def access_requests_exportable_by(*, user: AbstractBaseUser) -> QuerySet[AccessRequest]:
     """What a CSV export holds: a steward's publishers' requests (not drafts) and the user's
     own; not the requests one was only invited to review (a reviewer sees one request, not a
@@ -68,6 +86,8 @@ def access_requests_exportable_by(*, user: AbstractBaseUser) -> QuerySet[AccessR
     if not user.is_authenticated:
         return AccessRequest.objects.none()
     queryset = AccessRequest.objects.select_related("requester", "dataset__publisher", "decided_by")
+    if partner_context(user) is not None:
+        return queryset.filter(_partner_requests(user))
     if user.is_superuser:
         return queryset
     return queryset.filter(
@@ -140,18 +160,30 @@ def access_request_events(
 ) -> QuerySet[AccessEvent]:
     """The request's history, oldest first; for its requester, without the reviews."""
     events = request.events.select_related("actor").order_by("position")
-    if user is not None and request.requester_id == user.pk:
+    # The partner that submitted the request follows it as its researcher does.
+    if user is not None and (
+        request.requester_id == user.pk or is_submitting_client(user=user, request=request)
+    ):
         events = events.exclude(action__in=HIDDEN_FROM_REQUESTER)
     return events
 
 
 def grants_visible_to(*, user: AbstractBaseUser) -> QuerySet[Grant]:
-    """The grantee sees their grants; stewards those of their publishers' datasets."""
+    """The grantee sees their grants; stewards those of their publishers' datasets; a partner
+    client with grants:read those of its publishers' datasets and of the requests it made."""
     if not user.is_authenticated:
         return Grant.objects.none()
     queryset = Grant.objects.select_related(
         "grantee", "dataset__publisher", "access_request"
     ).prefetch_related("access_request__approved_distributions")
+    partner = partner_context(user)
+    if partner is not None:
+        if not partner.allows(GRANTS_READ):
+            return Grant.objects.none()
+        return queryset.filter(
+            Q(dataset__publisher__in=publishers_stewarded_by(user=user, scope=GRANTS_READ))
+            | Q(access_request__submitted_by_client_id=partner.client_id)
+        )
     if user.is_superuser:
         return queryset
     return queryset.filter(
@@ -170,8 +202,20 @@ def grant_get(*, user: AbstractBaseUser, grant_id: str | uuid.UUID) -> Grant:
     return grant
 
 
-def is_steward_for(*, user: AbstractBaseUser, dataset: Dataset) -> bool:
-    return publishers_stewarded_by(user=user).filter(pk=dataset.publisher_id).exists()
+def is_steward_for(*, user: AbstractBaseUser, dataset: Dataset, scope: str = ACCESS_DECIDE) -> bool:
+    """Whether ``user`` looks after the dataset's requests: a steward of its publisher, or a
+    partner client of that publisher whose token holds ``scope``."""
+    return publishers_stewarded_by(user=user, scope=scope).filter(pk=dataset.publisher_id).exists()
+
+
+def is_submitting_client(*, user: AbstractBaseUser, request: AccessRequest) -> bool:
+    """Whether ``user`` is the partner client that submitted ``request`` for its researcher."""
+    partner = partner_context(user)
+    return (
+        partner is not None
+        and request.submitted_by_client_id is not None
+        and request.submitted_by_client_id == partner.client_id
+    )
 
 
 # --- the researcher's own (the workspace) ------------------------------------------------------

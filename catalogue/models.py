@@ -9,6 +9,7 @@ import uuid
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
@@ -65,6 +66,18 @@ class Publisher(models.Model):
     max_access_days = models.PositiveSmallIntegerField(
         default=365, help_text="Longest access period a steward may approve."
     )
+    # A committee that decides in its own system: its partner client decides, the stewards see.
+    decisions_by_client = models.ForeignKey(
+        "accounts.PartnerClient",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decided_publishers",
+        help_text=(
+            "Decisions only by this partner client: the stewards see the requests but do not "
+            "approve, reject or return them."
+        ),
+    )
     created = models.DateTimeField(auto_now_add=True)
     updated = models.DateTimeField(auto_now=True)
 
@@ -79,6 +92,23 @@ class Publisher(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        client = self.decisions_by_client
+        if client is None:
+            return
+        # The client must be this publisher's, and allowed to decide (its scopes).
+        bound = self.pk is not None and self.partner_clients.filter(pk=client.pk).exists()
+        if not bound or "access:decide" not in client.scopes:
+            raise ValidationError(
+                {
+                    "decisions_by_client": (
+                        f"'{client}' must be one of this publisher's partner clients, with the "
+                        "scope access:decide."
+                    )
+                }
+            )
 
 
 class Licence(models.Model):

@@ -14,6 +14,7 @@ from django.db.models.expressions import RawSQL
 
 from core.api import lookups
 from core.errors import NotFoundError
+from core.partners import partner_context
 
 from .formats import FORMAT_CHOICES, normalise_format
 from .models import (
@@ -31,9 +32,21 @@ from .search import rank_annotation, search_filter
 ORDERINGS = ("relevance", "-modified", "modified", "title", "-title")
 
 
-def publishers_stewarded_by(*, user: AbstractBaseUser | None) -> QuerySet[Publisher]:
+def publishers_stewarded_by(
+    *, user: AbstractBaseUser | None, scope: str | None = None
+) -> QuerySet[Publisher]:
+    """The publishers whose part of the catalogue (and requests) ``user`` looks after: a
+    steward's, every one for a superuser. A partner client's service user has its client's
+    publishers, and only for ``scope`` when its token holds that scope (the right a caller needs:
+    ``catalogue:write`` to edit, ``access:decide`` to decide, ``grants:read`` to read grants);
+    without a scope, none."""
     if user is None or not user.is_authenticated:
         return Publisher.objects.none()
+    partner = partner_context(user)
+    if partner is not None:
+        if scope is None or not partner.allows(scope):
+            return Publisher.objects.none()
+        return Publisher.objects.filter(partner_clients__pk=partner.client_id)
     if user.is_superuser:
         return Publisher.objects.all()
     return Publisher.objects.filter(stewards=user)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("admin/login/", admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("accounts/", include("accounts.urls")),
+    # OAuth2 for partner clients: token, revocation (RFC 7009), introspection (RFC 7662).
+    path("o/", include("accounts.oauth_urls", namespace="oauth2_provider")),
     # The researcher workspace: any verified account, no staff flag needed.
     path("workspace/", workspace_site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

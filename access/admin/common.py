@@ -104,6 +104,9 @@ class Decision:
         return function(user=user, request=access_request, **form.service_kwargs())
 
 
+# What a publisher's partner client alone makes when the publisher sets decisions_by_client.
+EXTERNAL_DECISIONS = frozenset({"approve", "return", "reject"})
+
 DECISIONS = {
     decision.name: decision
     for decision in (

@@ -50,6 +50,7 @@ from .common import (
     CONVERSANT,
     DECISIONS,
     EDITABLE_STATES,
+    EXTERNAL_DECISIONS,
     REQUESTER,
     REVIEWER,
     STEWARD,
@@ -434,6 +435,9 @@ class AccessRequestAdmin(admin.ModelAdmin):
             if decision.role in roles and access_request.state in decision.states
             and (decision.role != STEWARD or decision.on_own_request
                  or access_request.requester_id != request.user.pk)
+            # A partner system decides for this publisher: its stewards see, not decide.
+            and not (decision.name in EXTERNAL_DECISIONS
+                     and access_request.dataset.publisher.decisions_by_client_id)
         ]  # fmt: skip
         editable = REQUESTER in roles and access_request.state in EDITABLE_STATES
         return {

@@ -27,6 +27,16 @@ from catalogue.models import Dataset
 from core.api.serializers import StrictInputSerializer
 from core.errors import NotFoundError
 
+# A partner system, as requests and events name it; inline, not a $ref: OpenAPI 3.0 cannot make
+# a referenced object nullable.
+PARTNER_CLIENT_REF_SCHEMA = {
+    "type": "object",
+    "nullable": True,
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "string", "format": "uuid"}, "name": {"type": "string"}},
+}
+
+
 # --- input ----------------------------------------------------------------------------------
 
 
@@ -78,8 +88,35 @@ class _EditableFieldsInput(StrictInputSerializer):
     answers = ANSWERS_FIELD()
 
 
+class OnBehalfOfInputSerializer(StrictInputSerializer):
+    """The researcher a partner client (scope access:request) submits the request for."""
+
+    email = serializers.EmailField(
+        max_length=254,
+        help_text="The researcher's account is the one with this verified address; otherwise "
+        "a new account is made, which the researcher claims by e-mail.",
+    )
+    name = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+    affiliation = serializers.CharField(
+        max_length=300,
+        help_text="Must be the client's research organisation when the client is bound to one.",
+    )
+    orcid = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="ORCID iD, 0000-0000-0000-000X (checked with its check character).",
+    )
+
+
 class AccessRequestCreateInputSerializer(_EditableFieldsInput):
     dataset = serializers.CharField(max_length=200, help_text="Dataset UUID or slug.")
+    on_behalf_of = OnBehalfOfInputSerializer(
+        required=False,
+        help_text="Partner clients only (scope access:request): the researcher the request is "
+        "for. A person sending it gets 403.",
+    )
     accept_licence = serializers.BooleanField(
         required=False,
         default=False,
@@ -315,6 +352,18 @@ class AccessRequestOutputSerializer(serializers.Serializer):
         "the publisher asks nothing)."
     )
     answers = serializers.DictField(help_text="Question key -> answer.")
+    requester_orcid = serializers.CharField(
+        help_text="The researcher's ORCID iD, when the partner that submitted it gave one."
+    )
+    submitted_by_client = serializers.SerializerMethodField(
+        help_text="The partner system that submitted the request for the researcher (null "
+        "when the researcher did)."
+    )
+
+    @extend_schema_field(PARTNER_CLIENT_REF_SCHEMA)
+    def get_submitted_by_client(self, request: AccessRequest) -> dict | None:
+        client = request.submitted_by_client
+        return {"id": client.pk, "name": client.name} if client else None
 
     # Inline, not a $ref: OpenAPI 3.0 cannot make a referenced object nullable.
     @extend_schema_field(
@@ -397,6 +446,10 @@ class AccessEventOutputSerializer(serializers.Serializer):
     actor = serializers.CharField(
         source="actor.username", allow_null=True, help_text="Null for actions of the system."
     )
+    actor_client = serializers.SerializerMethodField(
+        help_text="The partner system that acted through its service user (null for people "
+        "and the system)."
+    )
     from_state = serializers.CharField()
     to_state = serializers.CharField()
     comment = serializers.CharField()
@@ -404,6 +457,12 @@ class AccessEventOutputSerializer(serializers.Serializer):
     hash = serializers.CharField(
         help_text="SHA-256 over the event and the previous event's hash (hex)."
     )
+
+    @extend_schema_field(PARTNER_CLIENT_REF_SCHEMA)
+    def get_actor_client(self, event) -> dict | None:
+        if event.actor_client_id is None:
+            return None
+        return {"id": event.actor_client_id, "name": event.actor_client_name}
 
 
 class ApplicationFormInputSerializer(StrictInputSerializer):

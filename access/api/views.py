@@ -17,7 +17,8 @@ from core.api.pagination import BoundedPageNumberPagination
 from core.api.params import reject_unknown_params
 from core.api.schema import error_response, filter_parameters
 from core.csv_export import csv_streaming_response
-from core.errors import NotFoundError, PermissionDeniedError
+from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+from core.partners import ACCESS_DECIDE, ACCESS_REQUEST, ANY_PARTNER_SCOPE, partner_context
 
 from .filters import AccessRequestFilterSet, request_ordering
 from .serializers import (
@@ -76,6 +77,17 @@ class AccessRequestViewSet(viewsets.ViewSet):
     pagination_class = BoundedPageNumberPagination
     lookup_url_kwarg = "id"
     lookup_value_regex = "[^/]+"  # a malformed id reaches the view and is a 404 in our shape
+    # Partner clients (accounts.permissions): submit for researchers and follow those requests
+    # (access:request), decide their publishers' (access:decide). The rest is for people.
+    required_scopes = {
+        "list": (ACCESS_REQUEST, ACCESS_DECIDE),
+        "retrieve": (ACCESS_REQUEST, ACCESS_DECIDE),
+        "events": (ACCESS_REQUEST, ACCESS_DECIDE),
+        "create": (ACCESS_REQUEST,),
+        "approve": (ACCESS_DECIDE,),
+        "reject": (ACCESS_DECIDE,),
+        "return_": (ACCESS_DECIDE,),
+    }
 
     @extend_schema(
         parameters=filter_parameters(AccessRequestFilterSet),
@@ -130,12 +142,27 @@ class AccessRequestViewSet(viewsets.ViewSet):
         serializer = AccessRequestCreateInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
-        access_request = services.access_request_create(
-            requester=request.user,
-            dataset=data.pop("dataset"),
-            submit=not data.pop("draft"),
-            **data,
-        )
+        on_behalf_of = data.pop("on_behalf_of", None)
+        if on_behalf_of is None and partner_context(request.user) is not None:
+            raise ApplicationError(
+                "A partner client submits for a researcher: name them in on_behalf_of.",
+                fields={"on_behalf_of": ["Required for partner clients."]},
+            )
+        if on_behalf_of is not None:
+            access_request = services.access_request_submit_on_behalf(
+                user=request.user,
+                researcher=services.Researcher(**on_behalf_of),
+                dataset=data.pop("dataset"),
+                submit=not data.pop("draft"),
+                **data,
+            )
+        else:
+            access_request = services.access_request_create(
+                requester=request.user,
+                dataset=data.pop("dataset"),
+                submit=not data.pop("draft"),
+                **data,
+            )
         response = self._request_response(request, access_request, status.HTTP_201_CREATED)
         response["Location"] = response.data["url"]
         return response
@@ -411,6 +438,9 @@ PUBLISHER_SLUG = OpenApiParameter("slug", OpenApiTypes.STR, OpenApiParameter.PAT
 class PublisherApplicationFormView(APIView):
     """The questions a publisher asks with every access request: anyone reads the current
     version; the publisher's stewards publish a new one (earlier versions stay)."""
+
+    # Partners read the questions their researchers answer; publishing them is for stewards.
+    required_scopes = {"get": ANY_PARTNER_SCOPE}
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]

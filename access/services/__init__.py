@@ -39,6 +39,7 @@ from .notifications import (
     notifications_write_for_event,
     review_reminders_send,
 )
+from .on_behalf import Researcher, access_request_submit_on_behalf, orcid_clean
 from .requests import (
     MAX_PURPOSE_LENGTH,
     MIN_PURPOSE_LENGTH,
@@ -64,6 +65,7 @@ __all__ = [
     "MIN_PURPOSE_LENGTH",
     "QUESTION_KINDS",
     "NotAllowedError",
+    "Researcher",
     "StateConflictError",
     "access_request_apply",
     "access_request_approve",
@@ -79,6 +81,7 @@ __all__ = [
     "access_request_revise",
     "access_request_revoke",
     "access_request_submit",
+    "access_request_submit_on_behalf",
     "access_request_update",
     "access_request_withdraw",
     "access_requests_expire_due",
@@ -101,6 +104,7 @@ __all__ = [
     "notifications_retry",
     "notifications_send_due",
     "notifications_write_for_event",
+    "orcid_clean",
     "questions_clean",
     "review_reminders_send",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
@@ -12,6 +13,8 @@ from django.utils import timezone
 
 from access.events import AuditAction
 from access.models import AccessEvent, AccessRequest, AuditHead
+from accounts.models import PartnerClient
+from core.partners import partner_context
 
 from .notifications import notifications_schedule
 
@@ -31,6 +34,10 @@ def event_digest(event: AccessEvent) -> str:
         "created": event.created.isoformat(),
         "prev_hash": event.prev_hash,
     }
+    # Only events of partner clients carry these: earlier events hash exactly as before.
+    if event.actor_client_id is not None:
+        content["actor_client"] = str(event.actor_client_id)
+        content["actor_client_name"] = event.actor_client_name
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -49,10 +56,14 @@ def audit_event_append(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_event_append must run inside the transaction of the change.")
     head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+    actor = actor if actor is not None and actor.is_authenticated else None
+    client_id, client_name = _acting_client(actor)
     event = AccessEvent(
         position=head.position + 1,
         access_request=access_request,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
+        actor_client_id=client_id,
+        actor_client_name=client_name,
         action=action,
         from_state=from_state,
         to_state=to_state,
@@ -65,6 +76,21 @@ def audit_event_append(
     event.save(force_insert=True)
     AuditHead.objects.filter(id=1).update(position=event.position, hash=event.hash)
     return event
+
+
+def _acting_client(actor: AbstractBaseUser | None) -> tuple[Any, str]:
+    """The partner client ``actor`` is the service user of, as (id, name); (None, "") for a
+    person. The request's authentication says so without a query; an actor loaded elsewhere
+    is looked up, only when it could be a service user (they have no usable password)."""
+    if actor is None:
+        return None, ""
+    context = partner_context(actor)
+    if context is not None:
+        return context.client_id, context.name
+    if actor.has_usable_password():
+        return None, ""
+    client = PartnerClient.objects.filter(service_user=actor).values_list("pk", "name").first()
+    return client if client else (None, "")
 
 
 def event_record(

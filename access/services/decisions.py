@@ -18,6 +18,7 @@ from access.selectors import is_steward_for
 from catalogue.models import Distribution
 from core.dispatch import enqueue_after_commit
 from core.errors import ApplicationError, ConflictError
+from core.partners import partner_context
 
 from .audit import event_record
 from .grants import grant_close
@@ -31,10 +32,29 @@ def ensure_steward(user: AbstractBaseUser, request: AccessRequest) -> None:
         )
 
 
+def ensure_decider(user: AbstractBaseUser, request: AccessRequest) -> None:
+    """A publisher whose decisions are made by a partner client (its committee decides in its
+    own system) lets only that client decide: its stewards, superusers included, see the
+    request but do not approve, reject or return it."""
+    publisher = request.dataset.publisher
+    decider_id = publisher.decisions_by_client_id
+    if decider_id is None:
+        return
+    partner = partner_context(user)
+    if partner is None or partner.client_id != decider_id:
+        decider = publisher.decisions_by_client
+        raise NotAllowedError(
+            f"Decisions on requests for '{publisher.slug}' are made only by the partner "
+            f"system '{decider.name}'; stewards see them but do not decide.",
+            extra={"rule": "decisions_by_client", "decisions_by_client": decider.name},
+        )
+
+
 def ensure_may_decide(user: AbstractBaseUser, request: AccessRequest) -> None:
     """A steward decides on other people's requests only: approving, returning or rejecting
     one's own request is never allowed, superusers included. (Revoking one's own access is.)"""
     ensure_steward(user, request)
+    ensure_decider(user, request)
     if request.requester_id == user.pk:
         raise NotAllowedError(
             "No one decides on their own access request: another steward of "

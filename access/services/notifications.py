@@ -29,6 +29,7 @@ from access.models import (
     RequestState,
     ReviewInvitation,
 )
+from accounts.selectors import email_is_verified
 from core.dispatch import enqueue_after_commit
 from core.text import single_line
 
@@ -75,6 +76,17 @@ def _subject(text: str) -> str:
     return single_line(SUBJECT_PREFIX + text)[:300]
 
 
+def _claim_instructions(user) -> str:
+    """For an account a partner made (no password yet): how the researcher takes it over."""
+    if user.has_usable_password() or email_is_verified(user=user):
+        return ""
+    return (
+        f"An account was made for you at {settings.SITE_URL} with this address. To use it, "
+        f"choose a password at {settings.SITE_URL}/accounts/password/reset/ (enter this "
+        "address), then sign in and confirm the address with the link we send."
+    )
+
+
 def _researcher_message(event: AccessEvent) -> Message | None:
     request = event.access_request
     title = single_line(request.dataset.title)
@@ -82,6 +94,17 @@ def _researcher_message(event: AccessEvent) -> Message | None:
     publisher = request.dataset.publisher.name
     lines: list[str]
     match event.action:
+        case AuditAction.SUBMITTED if request.submitted_by_client_id:
+            client = single_line(request.submitted_by_client.name)
+            subject = f"{client} requested access to '{title}' for you"
+            lines = [
+                f"{client} submitted the request {request.pk} for the dataset '{title}' on your "
+                f"behalf on {when} (purpose: {request.purpose}).",
+                f"The stewards of {publisher} are due to decide by {request.deadline:%Y-%m-%d}."
+                if request.deadline
+                else "",
+                _claim_instructions(request.requester),
+            ]
         case AuditAction.SUBMITTED:
             subject = f"Your request for '{title}' was submitted"
             lines = [

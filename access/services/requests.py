@@ -186,10 +186,19 @@ def access_request_create(
     distributions: Iterable[Any] = (),
     answers: dict[str, Any] | None = None,
     submit: bool = True,
+    actor: AbstractBaseUser | None = None,
+    submitted_by_client: Any = None,
+    requester_orcid: str = "",
 ) -> AccessRequest:
     """Create a request (submitted at once unless ``submit`` is false, then a draft). The
-    answers to the publisher's form must be complete only when it is submitted."""
-    _ensure_email_verified(requester)
+    answers to the publisher's form must be complete only when it is submitted.
+
+    A partner client submitting for a researcher (access.services.on_behalf) passes itself as
+    ``submitted_by_client`` and its service user as ``actor`` (the events name it); it vouches
+    for the researcher, whose address need not be verified yet."""
+    if submitted_by_client is None:
+        _ensure_email_verified(requester)
+    actor = actor or requester
     dataset = Dataset.objects.select_related("publisher", "licence").get(pk=dataset.pk)
     _ensure_requestable(dataset)
     version = _check_licence_acceptance(dataset, accept_licence, licence_version)
@@ -213,6 +222,8 @@ def access_request_create(
         licence_version=version,
         licence_accepted_at=now,
         state=RequestState.DRAFT,
+        submitted_by_client=submitted_by_client,
+        requester_orcid=requester_orcid,
     )
     _answer_form(request, answers, complete=submit)
     try:
@@ -226,9 +237,9 @@ def access_request_create(
             raise _already_open(existing) from exc
         raise
     request.distributions.set(chosen)
-    event_record(request, actor=requester, action=AuditAction.CREATED, from_state="")
+    event_record(request, actor=actor, action=AuditAction.CREATED, from_state="")
     if submit:
-        _submit_locked(request, actor=requester, now=now)
+        _submit_locked(request, actor=actor, now=now)
     return request
 
 

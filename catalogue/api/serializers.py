@@ -23,6 +23,7 @@ from catalogue.models import (
 from catalogue.selectors import publishers_stewarded_by
 from catalogue.services.distributions import CHECKSUM_RE
 from core.api.serializers import StrictInputSerializer
+from core.partners import CATALOGUE_WRITE
 
 # --- small nested shapes --------------------------------------------------------------------
 
@@ -115,7 +116,11 @@ class DistributionOutputSerializer(serializers.Serializer):
         stewarded = getattr(root, "_stewarded_publisher_ids", None)
         if stewarded is None:
             user = getattr(self.context.get("request"), "user", None)
-            stewarded = set(publishers_stewarded_by(user=user).values_list("pk", flat=True))
+            stewarded = set(
+                publishers_stewarded_by(user=user, scope=CATALOGUE_WRITE).values_list(
+                    "pk", flat=True
+                )
+            )
             root._stewarded_publisher_ids = stewarded
         return distribution.dataset.publisher_id in stewarded
 

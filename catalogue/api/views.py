@@ -24,6 +24,7 @@ from core.api.parsers import FormParser
 from core.api.schema import error_response, filter_parameters, pagination_parameters
 from core.api.uploads import limit_upload
 from core.errors import NotFoundError
+from core.partners import ANY_PARTNER_SCOPE, CATALOGUE_WRITE
 
 from .filters import DatasetFilterSet
 from .serializers import (
@@ -41,6 +42,10 @@ from .serializers import (
 
 LIST_PARAMS = set(DatasetFilterSet.base_filters) | {"page", "page_size"}
 
+# Partner tokens (accounts.permissions): reading the catalogue, open to anyone, is open to every
+# scope; writing needs catalogue:write, and then only for the client's publishers (selectors).
+ANY_SCOPE = ANY_PARTNER_SCOPE
+
 
 ID_OR_SLUG = OpenApiParameter(
     "id_or_slug", OpenApiTypes.STR, OpenApiParameter.PATH, description="Dataset UUID or slug."
@@ -52,6 +57,13 @@ class DatasetViewSet(viewsets.ViewSet):
 
     permission_classes = [IsAuthenticatedOrReadOnly]
     lookup_url_kwarg = "id_or_slug"
+    required_scopes = {
+        "list": ANY_SCOPE,
+        "retrieve": ANY_SCOPE,
+        "create": (CATALOGUE_WRITE,),
+        "partial_update": (CATALOGUE_WRITE,),
+        "destroy": (CATALOGUE_WRITE,),
+    }
 
     @extend_schema(
         parameters=[
@@ -195,7 +207,9 @@ class DatasetViewSet(viewsets.ViewSet):
         return selectors.dataset_get(
             id_or_slug=id_or_slug,
             queryset=Dataset.objects.filter(
-                publisher__in=selectors.publishers_stewarded_by(user=request.user)
+                publisher__in=selectors.publishers_stewarded_by(
+                    user=request.user, scope=CATALOGUE_WRITE
+                )
             ),
         )
 
@@ -209,6 +223,7 @@ class DatasetViewSet(viewsets.ViewSet):
 class DistributionListView(APIView):
     permission_classes = [IsAuthenticatedOrReadOnly]
     parser_classes = [MultiPartParser, FormParser]
+    required_scopes = {"get": ANY_SCOPE, "post": (CATALOGUE_WRITE,)}
 
     @extend_schema(
         parameters=[ID_OR_SLUG],
@@ -242,7 +257,9 @@ class DistributionListView(APIView):
         dataset = selectors.dataset_get(
             id_or_slug=id_or_slug,
             queryset=Dataset.objects.filter(
-                publisher__in=selectors.publishers_stewarded_by(user=request.user)
+                publisher__in=selectors.publishers_stewarded_by(
+                    user=request.user, scope=CATALOGUE_WRITE
+                )
             ).select_related("publisher"),
         )
         limit_upload(request._request, limit=settings.MAX_DISTRIBUTION_UPLOAD_BYTES)
@@ -271,6 +288,7 @@ class DistributionDetailView(APIView):
     approval and grant that covered it stops covering it)."""
 
     permission_classes = [IsAuthenticatedOrReadOnly]
+    required_scopes = {"get": ANY_SCOPE, "delete": (CATALOGUE_WRITE,)}
 
     @extend_schema(parameters=[ID_OR_SLUG], responses=DistributionOutputSerializer)
     def get(self, request: Request, id_or_slug: str, distribution_id: str) -> Response:
@@ -286,7 +304,9 @@ class DistributionDetailView(APIView):
         dataset = selectors.dataset_get(
             id_or_slug=id_or_slug,
             queryset=Dataset.objects.filter(
-                publisher__in=selectors.publishers_stewarded_by(user=request.user)
+                publisher__in=selectors.publishers_stewarded_by(
+                    user=request.user, scope=CATALOGUE_WRITE
+                )
             ),
         )
         services.distribution_delete(
@@ -306,6 +326,7 @@ class PublicDistributionDownloadView(APIView):
     """The bytes of a PUBLIC dataset's file. Restricted and non-public data answer 404 here."""
 
     permission_classes = [AllowAny]
+    required_scopes = {"get": ANY_SCOPE}
 
     @extend_schema(
         parameters=[ID_OR_SLUG],
@@ -335,6 +356,7 @@ class PublicDistributionDownloadView(APIView):
 class LicenceListView(APIView):
     permission_classes = [AllowAny]
     pagination_class = BoundedPageNumberPagination
+    required_scopes = {"get": ANY_SCOPE}
 
     @extend_schema(responses=LicenceOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -344,6 +366,7 @@ class LicenceListView(APIView):
 class DataSpaceListView(APIView):
     permission_classes = [AllowAny]
     pagination_class = BoundedPageNumberPagination
+    required_scopes = {"get": ANY_SCOPE}
 
     @extend_schema(responses=DataSpaceOutputSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -353,6 +376,7 @@ class DataSpaceListView(APIView):
 class PublisherListView(APIView):
     permission_classes = [AllowAny]
     pagination_class = BoundedPageNumberPagination
+    required_scopes = {"get": ANY_SCOPE}
 
     @extend_schema(responses=PublisherOutputSerializer(many=True))
     def get(self, request: Request) -> Response:

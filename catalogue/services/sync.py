@@ -37,6 +37,7 @@ from catalogue.selectors import publishers_stewarded_by
 from core.dispatch import enqueue_after_commit
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.net import UnsafeURLError, url_check_public
+from core.partners import CATALOGUE_WRITE
 from core.text import single_line
 
 from .datasets import (
@@ -305,7 +306,7 @@ def _prepare(
     allowed: set[int] | None = None
     if act_as_steward:  # checked first: no one learns from the other errors what they may not write
         allowed = set(
-            publishers_stewarded_by(user=user)
+            publishers_stewarded_by(user=user, scope=CATALOGUE_WRITE)
             .filter(pk__in={item.data.publisher.pk for item in items})
             .values_list("pk", flat=True)
         )

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "axes",
+    "oauth2_provider",  # partner clients' client-credentials tokens (accounts.PartnerClient)
     "drf_spectacular_sidecar",  # Swagger UI and Redoc as static files: the docs need no CDN
     "core",
     "accounts",
@@ -347,9 +348,15 @@ else:
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "accounts.authentication.ApiTokenAuthentication",
+        # Authorization: Bearer <token from /o/token/>: a partner client (accounts.PartnerClient).
+        "accounts.authentication.PartnerTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticatedOrReadOnly",
+        # A partner token reaches only the actions whose required_scopes it holds.
+        "accounts.permissions.PartnerScopePermission",
+    ],
     "DEFAULT_PARSER_CLASSES": [
         "core.api.parsers.JSONParser",
         "core.api.parsers.FormParser",
@@ -412,6 +419,44 @@ SPECTACULAR_SETTINGS = {
 RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=30)
 
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=365)
+
+# --- Partner clients: OAuth2 client credentials (django-oauth-toolkit, accounts.PartnerClient) --
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+# Every scope a partner client can hold. Views name the ones each action needs
+# (``required_scopes``); a later feature adds its own here (webhooks:manage...).
+PARTNER_SCOPES = {
+    "catalogue:write": "Register and edit the datasets and files of the client's publishers.",
+    "access:request": "Submit access requests on behalf of researchers, and follow them.",
+    "access:decide": "Approve, reject or return the requests for the client's publishers.",
+    "grants:read": "Read the grants of the client's publishers and of the requests it made.",
+}
+# Seconds a partner's access token lives; it then asks /o/token/ for a new one.
+PARTNER_TOKEN_LIFETIME = env.int("PARTNER_TOKEN_LIFETIME", default=3600)
+# How long a rotated secret keeps working beside the new one (manage.py rotate_partner_secret).
+PARTNER_SECRET_OVERLAP_HOURS = env.int("PARTNER_SECRET_OVERLAP_HOURS", default=24)
+OAUTH2_PROVIDER = {
+    "ACCESS_TOKEN_EXPIRE_SECONDS": PARTNER_TOKEN_LIFETIME,
+    "SCOPES": PARTNER_SCOPES,
+    "DEFAULT_SCOPES": [],
+    "SCOPES_BACKEND_CLASS": "accounts.oauth.PartnerScopes",
+    "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.PartnerOAuth2Validator",
+    # Tokens are stored only as their SHA-256 (RFC 9700, 4.14): a database leak leaks none.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    # Client credentials only: no other grant is offered (no /o/authorize/ route either). The
+    # other RFC 9700 safeguards are on too, so that nothing weaker can be switched on by a client
+    # row made by hand (and `check --deploy` has nothing to warn about).
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+}
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="passerelle@localhost")

@@ -30,6 +30,7 @@ from core.api.params import whole_number
 from core.api.schema import error_response
 from core.api.serializers import StrictInputSerializer
 from core.net import client_ip
+from core.partners import GRANTS_READ
 from delivery import services
 
 from .file_responses import file_response
@@ -65,12 +66,19 @@ class GrantOutputSerializer(serializers.Serializer):
         "verify it offline with /.well-known/jwks.json."
     )
     files = serializers.SerializerMethodField(
-        help_text="Fresh signed download links, for the grantee only, while the grant is active."
+        help_text="Fresh signed download links, for the grantee (and the partner client that "
+        "submitted the request for them) only, while the grant is active."
     )
 
     def _usable_by_caller(self, grant: Grant) -> bool:
+        # The grantee, or the partner client that submitted the request for them (it stages
+        # the data for its researcher); never a steward or a publisher's client.
+        user = self.context["request"].user
         return (
-            self.context["request"].user.pk == grant.grantee_id
+            (
+                user.pk == grant.grantee_id
+                or selectors.is_submitting_client(user=user, request=grant.access_request)
+            )
             and grant.state == GrantState.ACTIVE
             and grant.expires_at > self.context["now"]
         )
@@ -129,6 +137,7 @@ GRANT_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 
 class GrantViewSet(viewsets.ViewSet):
     permission_classes = [IsAuthenticated]
+    required_scopes = {"list": (GRANTS_READ,), "retrieve": (GRANTS_READ,)}
     # list() pages with it, and the OpenAPI schema reads it: the answer is a page object.
     pagination_class = BoundedPageNumberPagination
 

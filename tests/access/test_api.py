@@ -26,7 +26,7 @@ REQUEST_KEYS = {
     "licence_acceptance", "created", "submitted_at",
     "deadline", "decided_at", "decided_by", "decision_reason", "valid_until", "grant",
     "form", "answers",
-    "renewal_of", "reviews",
+    "renewal_of", "reviews", "requester_orcid", "submitted_by_client",
 }  # fmt: skip
 
 
@@ -130,7 +130,8 @@ def test_events_endpoint_lists_the_hash_chain(researcher_client, steward_client,
     assert body["count"] == 3
     events = body["results"]
     assert set(events[0]) == {
-        "position", "action", "actor", "from_state", "to_state", "comment", "created", "hash",
+        "position", "action", "actor", "actor_client", "from_state", "to_state", "comment",
+        "created", "hash",
     }  # fmt: skip
     positions = [e["position"] for e in events]
     assert positions == sorted(positions) and len(set(positions)) == 3

@@ -50,3 +50,48 @@ def token_client(user) -> APIClient:
     _, raw = api_token_create(user=user)
     client.credentials(HTTP_AUTHORIZATION=f"Token {raw}")
     return client
+
+
+# --- partner clients -----------------------------------------------------------------------------
+
+
+def partner_client(
+    name: str = "Uni Research Office",
+    *,
+    scopes: tuple[str, ...] = ("access:request",),
+    publishers=(),
+    research_organisation: str = "",
+):
+    """A partner client made by the service, with its secret (as the admin would show it)."""
+    from accounts.services import partner_client_create
+
+    return partner_client_create(
+        name=name,
+        scopes=scopes,
+        publishers=list(publishers),
+        research_organisation=research_organisation,
+    )
+
+
+def obtain_partner_token(client, secret: str, *, scope: str | None = None) -> dict:
+    """POST /o/token/ with HTTP Basic client authentication, as a partner system does."""
+    import base64
+
+    basic = base64.b64encode(f"{client.application.client_id}:{secret}".encode()).decode()
+    data = {"grant_type": "client_credentials"}
+    if scope is not None:
+        data["scope"] = scope
+    response = APIClient().post("/o/token/", data, HTTP_AUTHORIZATION=f"Basic {basic}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def bearer_client(token: str) -> APIClient:
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return api
+
+
+def partner_api(client, secret: str, *, scope: str | None = None) -> APIClient:
+    """An API client sending a fresh token of the partner ``client``."""
+    return bearer_client(obtain_partner_token(client, secret, scope=scope)["access_token"])

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
 from access import services as access_services
-from accounts.services import api_token_create
+from accounts.services import api_token_create, partner_client_create
 from catalogue.models import Dataset, Publisher
 from tests.access.factories import PURPOSE, approved_request
 from tests.accounts.factories import PASSWORD
@@ -59,6 +59,7 @@ EXPECTED_LISTS = {
     | ACCESS_LISTS
     | {
         "/admin/accounts/apitoken/",
+        "/admin/accounts/partnerclient/",
         "/admin/auth/user/",
         "/admin/auth/group/",
         "/admin/access/notification/",
@@ -160,6 +161,12 @@ def demo(monkeypatch, sent_tasks, settings):
     )
     for user in users.values():
         api_token_create(user=user, name="Notebook on the institute's analysis workstation")
+    partner_client_create(
+        name="Research Office of the Technische Universität München (automated submissions)",
+        scopes=["catalogue:write", "access:request", "access:decide", "grants:read"],
+        publishers=Publisher.objects.filter(stewards=steward),
+        research_organisation="Technische Universität München",
+    )
     # The researcher signed in once through an institution and set up an authenticator app.
     SocialAccount.objects.create(
         user=researcher,
