@@ -189,14 +189,6 @@ class ConditionOutcomeSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class DecidingPolicySerializer(serializers.Serializer):
-    policy = serializers.UUIDField(allow_null=True, help_text="Null for a built-in policy.")
-    builtin = serializers.CharField(allow_null=True, help_text="The built-in policy's key.")
-    name = serializers.CharField()
-    version = serializers.IntegerField()
-    effect = serializers.ChoiceField(choices=PolicyEffect.choices)
-
-
 class PolicyEvaluationOutputSerializer(serializers.Serializer):
     policy = serializers.UUIDField(source="policy.pk")
     version = serializers.IntegerField(source="version.version")
@@ -225,7 +217,21 @@ class PolicyEvaluationOutputSerializer(serializers.Serializer):
     def get_conditions(self, evaluation: services.PolicyEvaluation) -> list[dict]:
         return evaluation.outcome.conditions_json()
 
-    @extend_schema_field(DecidingPolicySerializer(allow_null=True))
+    # Inline, not a $ref: OpenAPI 3.0 cannot make a referenced object nullable.
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "required": ["policy", "builtin", "name", "version", "effect"],
+            "properties": {
+                "policy": {"type": "string", "format": "uuid", "nullable": True},
+                "builtin": {"type": "string", "nullable": True},
+                "name": {"type": "string"},
+                "version": {"type": "integer"},
+                "effect": {"type": "string", "enum": PolicyEffect.values},
+            },
+        }
+    )
     def get_decided_by(self, evaluation: services.PolicyEvaluation) -> dict | None:
         outcome = evaluation.decided_by
         if outcome is None:
