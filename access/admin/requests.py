@@ -77,7 +77,8 @@ class AccessRequestAdmin(admin.ModelAdmin):
                 "fields": [
                     "state_label", "renewal_of", "dataset_link", "requester_name",
                     "distribution_list",
-                    "purpose", "project_title", "affiliation", "duration_days",
+                    "purpose", "purpose_category", "project_title", "affiliation",
+                    "duration_days",
                 ]
             },
         ),
@@ -87,8 +88,8 @@ class AccessRequestAdmin(admin.ModelAdmin):
             "Review",
             {
                 "fields": [
-                    "submitted_at", "deadline_detail", "decided_at", "decided_by_name",
-                    "decision_reason", "valid_until",
+                    "submitted_at", "deadline_detail", "assigned_to", "decided_at",
+                    "decided_by_name", "decision_reason", "valid_until",
                 ]
             },
         ),
@@ -556,7 +557,9 @@ class AccessRequestAdmin(admin.ModelAdmin):
     @staticmethod
     def _created_message(created: AccessRequest) -> str:
         if created.state == RequestState.APPROVED:
-            return f"Access to {created.dataset.title} was approved at once: the dataset is public."
+            return (
+                f"Access to {created.dataset.title} was approved at once. {created.decision_reason}"
+            )
         deadline = timezone.localtime(created.deadline).date().isoformat()
         return (
             f"Your request for {created.dataset.title} was submitted. The stewards of "
@@ -583,6 +586,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
         new_version = current if current and current.pk != accepted else None
         initial = {
             "purpose": access_request.purpose,
+            "purpose_category": access_request.purpose_category,
             "project_title": access_request.project_title,
             "affiliation": access_request.affiliation,
             "duration_days": access_request.duration_days,
