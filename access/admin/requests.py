@@ -88,17 +88,19 @@ class AccessRequestAdmin(admin.ModelAdmin):
             "Review",
             {
                 "fields": [
-                    "submitted_at", "deadline_detail", "assigned_to", "decided_at",
-                    "decided_by_name", "decision_reason", "valid_until",
+                    "submitted_at", "deadline_detail", "decided_at", "decided_by_name",
+                    "decision_reason", "valid_until",
                 ]
             },
         ),
         ("Record", {"fields": ["id", "created", "updated"], "classes": ["collapse"]}),
     ]  # fmt: skip
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]] + [
-        "review_list"
-    ]
-    reviews_fieldset = ("Reviews", {"fields": ["review_list"]})
+        "review_list", "assigned_to", "policy_record",
+    ]  # fmt: skip
+    # For the stewards and reviewers only: who a policy routed it to, what policies did, reviews.
+    reviews_fieldset = ("Policies and reviews", {"fields": ["assigned_to", "policy_record",
+                                                            "review_list"]})  # fmt: skip
     actions = ["approve_selected", "reject_selected", "return_selected", "export_selected"]
 
     # -- who sees what
@@ -175,6 +177,20 @@ class AccessRequestAdmin(admin.ModelAdmin):
             '{}<br><small class="access-renewal">Renewal of {}</small>',
             label,
             str(access_request.renews_id)[:8],
+        )
+
+    @admin.display(description="Decision policies")
+    def policy_record(self, access_request: AccessRequest) -> str:
+        decisions = access_request.policy_decisions.select_related("policy_version", "event")
+        if not decisions:
+            return "No policy applied."
+        return format_html_join(
+            "",
+            "<div>{}: {} ({})</div>",
+            (
+                (list_date(d.event.created), d.get_effect_display(), d.policy_label)
+                for d in decisions
+            ),
         )
 
     @admin.display(description="Reviews")

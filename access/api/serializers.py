@@ -223,7 +223,11 @@ class ReviewOutputSerializer(serializers.Serializer):
 class ReviewInvitationOutputSerializer(serializers.Serializer):
     reviewer = serializers.CharField(source="reviewer.username")
     reviewer_email = serializers.EmailField(source="reviewer.email")
-    invited_by = serializers.CharField(source="invited_by.username")
+    invited_by = serializers.CharField(
+        source="invited_by.username",
+        allow_null=True,
+        help_text="Null when a decision policy routed the request to the reviewer.",
+    )
     created = serializers.DateTimeField()
 
 

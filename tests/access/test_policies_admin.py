@@ -110,3 +110,24 @@ def test_remove_from_use_archives_and_keeps_the_versions(steward_browser, stewar
 def test_a_researcher_has_no_policy_pages(client, researcher):
     client.force_login(admin_user_in(researcher, "Researchers"))
     assert client.get(CHANGELIST).status_code == 403
+
+
+def test_the_request_page_shows_what_a_policy_did_to_stewards_only(
+    steward_browser, steward, publisher, restricted, researcher, client
+):
+    from tests.access.policy_helpers import submit
+
+    colleague = UserFactory(username="dr-weber")
+    publisher.stewards.add(colleague)
+    make_policy(
+        steward, publisher, name="Weber's datasets", effect="route", route_to="dr-weber",
+        route_role="steward",
+    )  # fmt: skip
+    request = submit(researcher, restricted)
+    change = reverse("admin:access_accessrequest_change", args=[request.pk])
+    page = steward_browser.get(change).content.decode()
+    assert "Weber&#x27;s datasets v1" in page and "dr-weber" in page
+    client.force_login(admin_user_in(researcher, "Researchers"))
+    own = client.get(change)
+    assert own.status_code == 200
+    assert "Weber" not in own.content.decode()

@@ -493,3 +493,25 @@ def test_the_assigned_steward_is_shown_to_stewards_not_to_the_requester(
     assert researcher_client.get(url).json()["assigned_to"] is None
     mine = researcher_client.get(f"{url}events/").json()["results"]
     assert "assigned" not in {e["action"] for e in mine}
+
+
+def test_a_policy_invitation_is_listed_with_no_inviter(
+    steward, publisher, restricted, researcher_client, steward_client
+):
+    reviewer = UserFactory(username="ethics-board", email="board@klinikum.example")
+    make_policy(steward, publisher, effect="route", route_to="ethics-board", route_role="reviewer")
+    created = researcher_client.post(
+        "/api/v1/access-requests/",
+        {"dataset": "soil-moisture", "purpose": PURPOSE, "accept_licence": True},
+        format="json",
+    ).json()
+    url = f"/api/v1/access-requests/{created['id']}/"
+    listed = steward_client.get(f"{url}reviewers/")
+    assert listed.status_code == 200, listed.json()
+    (invitation,) = listed.json()["results"]
+    assert (invitation["reviewer"], invitation["invited_by"]) == ("ethics-board", None)
+    # The invited reviewer sees the request and reviews it.
+    board = token_client(reviewer)
+    assert board.get(url).status_code == 200
+    review = board.post(f"{url}reviews/", {"recommendation": "approve"}, format="json")
+    assert review.status_code == 201, review.json()
