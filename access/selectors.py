@@ -317,9 +317,12 @@ def decision_policy_versions(*, policy: DecisionPolicy) -> QuerySet[DecisionPoli
     return policy.versions.select_related("route_to", "created_by").order_by("-version")
 
 
-def decision_rules_for(*, dataset: Dataset) -> list[Rule]:
+def decision_rules_for(*, dataset: Dataset) -> Iterator[Rule]:
     """The policies a request for ``dataset`` meets, in the order they are tried: the built-in
-    ones, then the publisher's active policies covering the dataset, by priority then age."""
+    ones, then the publisher's active policies covering the dataset, by priority then age.
+    Lazy: when a built-in policy decides, the publisher's are not even read."""
+    for policy in builtin_policies():
+        yield Rule.of_builtin(policy)
     versions = (
         DecisionPolicyVersion.objects.filter(
             current_of__publisher_id=dataset.publisher_id,
@@ -330,4 +333,5 @@ def decision_rules_for(*, dataset: Dataset) -> list[Rule]:
         .select_related("route_to")
         .order_by("priority", "current_of__created", "current_of__pk")
     )
-    return [Rule.of_builtin(p) for p in builtin_policies()] + [Rule.of_version(v) for v in versions]
+    for version in versions:
+        yield Rule.of_version(version)

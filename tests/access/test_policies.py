@@ -59,6 +59,18 @@ def test_email_domain(steward, publisher, restricted, lmu_researcher, domains, a
     assert approved_by_policy(request) is approved
 
 
+def test_email_domain_reads_internationalised_domains(steward, publisher, restricted):
+    jana = UserFactory(username="jana", email="jana@physik.universität-münchen.example")
+    make_policy(
+        steward,
+        publisher,
+        conditions=[{"kind": "email_domain", "domains": ["Universität-München.example"]}],
+    )
+    policy = DecisionPolicy.objects.get()
+    assert policy.current.conditions[0]["domains"] == ["xn--universitt-mnchen-yqb37b.example"]
+    assert approved_by_policy(submit(jana, restricted))
+
+
 def test_email_domain_trusts_only_a_verified_or_vouched_address(steward, publisher, restricted):
     policy = make_policy(
         steward, publisher, conditions=[{"kind": "email_domain", "domains": ["example.org"]}]
