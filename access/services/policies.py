@@ -112,6 +112,10 @@ def _clean_conditions(
         except ConditionInvalid as exc:
             for name, messages in exc.errors.items():
                 errors.setdefault(f"{place}.{name}", []).extend(messages)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            # A kind from another package that does not check its input: bad input all the same.
+            logger.warning("condition kind %s failed to clean %r", kind, params, exc_info=True)
+            errors[place] = [f"Invalid parameters for {kind}: {', '.join(cls.parameters)}."]
     if any(name.startswith("conditions") for name in errors):
         return []
     for i, first in enumerate(cleaned):

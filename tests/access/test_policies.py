@@ -532,6 +532,15 @@ def test_a_kind_listed_in_the_setting_can_be_used(
     assert approved_by_policy(submit(researcher, restricted, duration_days=5))
 
 
+def test_a_kind_that_does_not_check_its_input_still_answers_400(steward, publisher, settings):
+    settings.ACCESS_POLICY_CONDITIONS = [*settings.ACCESS_POLICY_CONDITIONS, PLUGGED]
+    for params in ({}, {"days": "many"}, {"days": [1]}):
+        with pytest.raises(ApplicationError) as refused:
+            make_policy(steward, publisher, conditions=[{"kind": "min_duration", **params}])
+        assert "conditions.0" in refused.value.fields
+    assert not DecisionPolicy.objects.exists()
+
+
 def test_a_stored_kind_no_longer_configured_never_holds(
     steward, publisher, restricted, researcher, settings
 ):
