@@ -22,3 +22,4 @@ class AuditAction(models.TextChoices):
     COMMENTED = "commented", "Commented"
     RELINQUISHED = "relinquished", "Relinquished"
     SUPERSEDED = "superseded", "Superseded by a renewal"
+    ASSIGNED = "assigned", "Assigned to a steward"

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from access.models import Recommendation
+from access.models import PurposeCategory, Recommendation
 from catalogue.models import Dataset, Distribution, LicenceVersion
 
 PURPOSE_HELP = "Who will use the data, for what research question, and how (at least a sentence)."
@@ -25,6 +25,11 @@ class RequestFieldsForm(forms.Form):
 
     purpose = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}), help_text=PURPOSE_HELP
+    )
+    purpose_category = forms.ChoiceField(
+        choices=[("", "—"), *PurposeCategory.choices],
+        required=False,
+        help_text="What the data will be used for (optional).",
     )
     project_title = forms.CharField(max_length=300, required=False)
     affiliation = forms.CharField(max_length=300, required=False)
@@ -50,7 +55,13 @@ class RequestFieldsForm(forms.Form):
     def request_values(self) -> dict[str, Any]:
         values = {
             name: self.cleaned_data[name]
-            for name in ("purpose", "project_title", "affiliation", "duration_days")
+            for name in (
+                "purpose",
+                "purpose_category",
+                "project_title",
+                "affiliation",
+                "duration_days",
+            )
         }
         if "distributions" in self.fields:
             values["distributions"] = list(self.cleaned_data["distributions"])

@@ -26,6 +26,21 @@ class RequestState(models.TextChoices):
     SUPERSEDED = "superseded", "Superseded by a renewal"
 
 
+class PurposeCategory(models.TextChoices):
+    """What the data will be used for, in the categories data access bodies ask about: the
+    purposes of secondary use of the European Health Data Space regulation (research,
+    innovation, public health, policy making, statistics, education), which the other data
+    spaces share. Optional on a request; a decision policy may condition on it."""
+
+    SCIENTIFIC_RESEARCH = "scientific_research", "Scientific research"
+    PUBLIC_HEALTH = "public_health", "Public interest in public or occupational health"
+    POLICY_MAKING = "policy_making", "Policy making and regulatory activities"
+    OFFICIAL_STATISTICS = "official_statistics", "Official statistics"
+    EDUCATION = "education", "Education and teaching"
+    INNOVATION = "innovation", "Innovation and commercial development (including AI training)"
+    OTHER = "other", "Other"
+
+
 # A researcher has at most one of these per dataset: a second request would only duplicate it.
 OPEN_STATES = (
     RequestState.DRAFT,
@@ -68,6 +83,9 @@ class AccessRequest(models.Model):
         help_text="The distributions the approval covers, fixed when it was approved.",
     )
     purpose = models.TextField()
+    purpose_category = models.CharField(
+        max_length=32, choices=PurposeCategory.choices, blank=True, default=""
+    )
     project_title = models.CharField(max_length=300, blank=True)
     affiliation = models.CharField(max_length=300, blank=True)
     duration_days = models.PositiveIntegerField()
@@ -128,6 +146,15 @@ class AccessRequest(models.Model):
         related_name="submitted_access_requests",
         help_text="The partner client that submitted this request on the researcher's behalf.",
     )
+    # The steward a decision policy routed the request to (every steward may still decide).
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="assigned_access_requests",
+        help_text="The steward a decision policy assigned this request to.",
+    )
 
     class Meta:
         ordering = ["-created"]
@@ -155,6 +182,10 @@ class AccessRequest(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(duration_days__gte=1), name="request_duration_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose_category__in=["", *PurposeCategory.values]),
+                name="request_purpose_category_valid",
             ),
             models.CheckConstraint(
                 condition=~Q(state=RequestState.APPROVED) | Q(valid_until__isnull=False),
@@ -454,8 +485,13 @@ class ReviewInvitation(models.Model):
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_invitations"
     )
+    # Empty when a decision policy routed the request to the reviewer (the system invited).
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="review_invitations_sent"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="review_invitations_sent",
     )
     # The audit event of the invitation: its e-mail goes to this reviewer.
     event = models.OneToOneField(
@@ -513,3 +549,162 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reviewer}: {self.recommendation} on {self.access_request_id}"
+
+
+# --- decision policies ------------------------------------------------------------------------
+
+
+class PolicyEffect(models.TextChoices):
+    APPROVE = "approve", "Approve at once"
+    ROUTE = "route", "Route to a steward or reviewer"
+
+
+class RouteRole(models.TextChoices):
+    STEWARD = "steward", "Assign to the steward"
+    REVIEWER = "reviewer", "Invite as reviewer"
+
+
+class DecisionPolicy(models.Model):
+    """A publisher's rule for submitted requests: when its conditions hold, the request is
+    approved at once or routed to a named steward or reviewer. What the rule says lives in
+    versions: every change is a new version, never an edit, because each automatic decision
+    records the version that made it. The scope (one dataset or all the publisher's datasets)
+    is fixed at creation."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    publisher = models.ForeignKey(
+        "catalogue.Publisher", on_delete=models.PROTECT, related_name="decision_policies"
+    )
+    dataset = models.ForeignKey(
+        "catalogue.Dataset",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="decision_policies",
+        help_text="Empty: every dataset of the publisher.",
+    )
+    # The newest version (the one in force), kept by the services in the transaction that
+    # writes the version.
+    current = models.OneToOneField(
+        "DecisionPolicyVersion",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="current_of",
+    )
+    created = models.DateTimeField(default=timezone.now)
+    archived_at = models.DateTimeField(
+        null=True, blank=True, help_text="Removed from use; its versions stay for the record."
+    )
+
+    class Meta:
+        ordering = ["publisher", "created"]
+        verbose_name_plural = "decision policies"
+        indexes = [models.Index(fields=["publisher", "archived_at"], name="policy_publisher")]
+
+    def __str__(self) -> str:
+        return self.current.name if self.current_id else f"policy {self.pk}"
+
+
+class DecisionPolicyVersion(models.Model):
+    policy = models.ForeignKey(DecisionPolicy, on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=200)
+    priority = models.IntegerField(
+        default=100, help_text="Lower runs first; the first policy whose conditions hold decides."
+    )
+    active = models.BooleanField(default=True)
+    # A list of conditions, each {"kind": ..., parameters}, validated by the condition classes
+    # of settings.ACCESS_POLICY_CONDITIONS (access.policy_conditions). All must hold.
+    conditions = models.JSONField(default=list, blank=True)
+    effect = models.CharField(max_length=8, choices=PolicyEffect.choices)
+    validity_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Approve: the longest access it gives (the requested duration if shorter); "
+        "empty: the requested duration.",
+    )
+    route_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text="Route: the account the request goes to.",
+    )
+    route_role = models.CharField(max_length=8, choices=RouteRole.choices, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["policy", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "version"], name="policy_version_unique"),
+            models.CheckConstraint(
+                condition=(
+                    Q(effect=PolicyEffect.APPROVE, route_to__isnull=True, route_role="")
+                    | Q(
+                        effect=PolicyEffect.ROUTE,
+                        route_to__isnull=False,
+                        route_role__in=RouteRole.values,
+                        validity_days__isnull=True,
+                    )
+                ),
+                name="policy_effect_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(validity_days__isnull=True) | Q(validity_days__gte=1),
+                name="policy_validity_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class PolicyDecision(models.Model):
+    """What a decision policy did to a request, linked to the audit event that records it (whose
+    hashed comment names the policy and version too): the policy version, or the key and version
+    of a built-in policy, and which conditions held."""
+
+    access_request = models.ForeignKey(
+        AccessRequest, on_delete=models.PROTECT, related_name="policy_decisions"
+    )
+    event = models.OneToOneField(
+        AccessEvent, on_delete=models.PROTECT, related_name="policy_decision"
+    )
+    policy_version = models.ForeignKey(
+        DecisionPolicyVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="decisions",
+    )
+    builtin = models.CharField(
+        max_length=64, blank=True, help_text="The key of a built-in policy (settings)."
+    )
+    builtin_version = models.PositiveIntegerField(null=True, blank=True)
+    effect = models.CharField(max_length=8, choices=PolicyEffect.choices)
+    conditions = models.JSONField(default=list, blank=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(policy_version__isnull=False) & Q(builtin=""))
+                | (Q(policy_version__isnull=True) & ~Q(builtin="")),
+                name="policy_decision_names_one_policy",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.effect} of {self.access_request_id} by {self.policy_label}"
+
+    @property
+    def policy_label(self) -> str:
+        if self.policy_version_id:
+            return f"{self.policy_version.name} v{self.policy_version.version}"
+        return f"built-in {self.builtin} v{self.builtin_version}"

@@ -22,6 +22,8 @@ from .models import (
     AccessRequest,
     ApplicationForm,
     ApplicationFormVersion,
+    DecisionPolicy,
+    DecisionPolicyVersion,
     Grant,
     GrantState,
     RequestAttachment,
@@ -29,6 +31,7 @@ from .models import (
     Review,
     ReviewInvitation,
 )
+from .policies import Rule, builtin_policies
 
 REQUEST_ORDERINGS = {
     "deadline": ("deadline", "created"),
@@ -46,7 +49,7 @@ def access_requests_visible_to(*, user: AbstractBaseUser) -> QuerySet[AccessRequ
         return AccessRequest.objects.none()
     queryset = AccessRequest.objects.select_related(
         "requester", "dataset__publisher", "dataset__licence", "licence_version__licence",
-        "decided_by", "grant", "submitted_by_client",
+        "decided_by", "grant", "submitted_by_client", "assigned_to",
     ).prefetch_related("distributions", "approved_distributions")  # fmt: skip
     queryset = queryset.select_related("form_version")  # the answered form, in the same query
     partner = partner_context(user)
@@ -140,8 +143,12 @@ def access_request_comments(*, request: AccessRequest) -> QuerySet[AccessEvent]:
 
 
 # Events the requester does not see in their request's history: the reviews, with the
-# reviewers' comments, and who was asked to review.
-HIDDEN_FROM_REQUESTER = (AuditAction.REVIEWED, AuditAction.REVIEWER_INVITED)
+# reviewers' comments, who was asked to review, and which steward a policy assigned.
+HIDDEN_FROM_REQUESTER = (
+    AuditAction.REVIEWED,
+    AuditAction.REVIEWER_INVITED,
+    AuditAction.ASSIGNED,
+)
 
 
 def access_request_get(*, user: AbstractBaseUser, request_id: str | uuid.UUID) -> AccessRequest:
@@ -159,7 +166,9 @@ def access_request_events(
     *, request: AccessRequest, user: AbstractBaseUser | None = None
 ) -> QuerySet[AccessEvent]:
     """The request's history, oldest first; for its requester, without the reviews."""
-    events = request.events.select_related("actor").order_by("position")
+    events = request.events.select_related("actor", "policy_decision__policy_version").order_by(
+        "position"
+    )
     # The partner that submitted the request follows it as its researcher does.
     if user is not None and (
         request.requester_id == user.pk or is_submitting_client(user=user, request=request)
@@ -320,3 +329,53 @@ def access_requests_export_rows(*, queryset: QuerySet[AccessRequest]) -> Iterato
             request.renews_id,
             request.purpose,
         ]
+
+
+# --- decision policies --------------------------------------------------------------------------
+
+
+def decision_policies_visible_to(*, user: AbstractBaseUser) -> QuerySet[DecisionPolicy]:
+    """The policies of the publishers the user stewards (all for a superuser), not those
+    removed: another publisher's policy is a 404."""
+    return (
+        DecisionPolicy.objects.filter(
+            publisher__in=publishers_stewarded_by(user=user), archived_at__isnull=True
+        )
+        .select_related("publisher", "dataset", "current__route_to", "current__created_by")
+        .order_by("publisher__slug", "current__priority", "created", "pk")
+    )
+
+
+def decision_policy_get(*, user: AbstractBaseUser, policy_id: str | uuid.UUID) -> DecisionPolicy:
+    try:
+        pk = uuid.UUID(str(policy_id))
+    except ValueError:
+        pk = None
+    policy = decision_policies_visible_to(user=user).filter(pk=pk).first() if pk else None
+    if policy is None:
+        raise NotFoundError(f"No decision policy {policy_id} that you steward.")
+    return policy
+
+
+def decision_policy_versions(*, policy: DecisionPolicy) -> QuerySet[DecisionPolicyVersion]:
+    return policy.versions.select_related("route_to", "created_by").order_by("-version")
+
+
+def decision_rules_for(*, dataset: Dataset) -> Iterator[Rule]:
+    """The policies a request for ``dataset`` meets, in the order they are tried: the built-in
+    ones, then the publisher's active policies covering the dataset, by priority then age.
+    Lazy: when a built-in policy decides, the publisher's are not even read."""
+    for policy in builtin_policies():
+        yield Rule.of_builtin(policy)
+    versions = (
+        DecisionPolicyVersion.objects.filter(
+            current_of__publisher_id=dataset.publisher_id,
+            current_of__archived_at__isnull=True,
+            active=True,
+        )
+        .filter(Q(current_of__dataset__isnull=True) | Q(current_of__dataset=dataset))
+        .select_related("route_to")
+        .order_by("priority", "current_of__created", "current_of__pk")
+    )
+    for version in versions:
+        yield Rule.of_version(version)

@@ -419,7 +419,8 @@ class CatalogueAdmin(WorkspaceAdmin):
 
 def _created_message(created: AccessRequest) -> str:
     if created.state == RequestState.APPROVED:
-        return f"Access to {created.dataset.title} was approved at once: the dataset is public."
+        title, reason = created.dataset.title, created.decision_reason
+        return f"Access to {title} was approved at once. {reason}"
     deadline = timezone.localtime(created.deadline).date().isoformat()
     return (
         f"Your request for {created.dataset.title} was submitted. The stewards of "
@@ -455,8 +456,8 @@ class MyRequestAdmin(RequestColumns, WorkspaceAdmin):
     list_filter = ["state"]
     ordering = ["-created"]
     fieldsets = [
-        (None, {"fields": ["state_label", "dataset_link", "file_list", "purpose", "project_title",
-                           "affiliation", "duration_days"]}),
+        (None, {"fields": ["state_label", "dataset_link", "file_list", "purpose",
+                           "purpose_category", "project_title", "affiliation", "duration_days"]}),
         ("Licence", {"fields": ["licence_accepted", "licence_accepted_at"]}),
         ("Review", {"fields": ["submitted_at", "deadline", "decided_at", "decision_reason",
                                "valid_until", "grant_link"]}),
@@ -692,6 +693,7 @@ class MyRequestAdmin(RequestColumns, WorkspaceAdmin):
             answers=access_request.answers,
             initial={
                 "purpose": access_request.purpose,
+                "purpose_category": access_request.purpose_category,
                 "project_title": access_request.project_title,
                 "affiliation": access_request.affiliation,
                 "duration_days": access_request.duration_days,

@@ -29,7 +29,8 @@ class RequestToReviewAdmin(RequestColumns, WorkspaceAdmin):
     ordering = ["deadline", "created"]
     fieldsets = [
         (None, {"fields": ["state", "dataset_title", "requester_name", "affiliation",
-                           "project_title", "purpose", "duration_days", "submitted_at",
+                           "project_title", "purpose", "purpose_category", "duration_days",
+                           "submitted_at",
                            "deadline"]}),
     ]  # fmt: skip
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]]

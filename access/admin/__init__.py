@@ -1,3 +1,3 @@
 """The access app's admin pages; importing the modules registers them."""
 
-from . import datasets, events, forms, grants, notifications, requests  # noqa: F401
+from . import datasets, events, forms, grants, notifications, policies, requests  # noqa: F401

@@ -78,7 +78,8 @@ class AccessRequestAdmin(admin.ModelAdmin):
                 "fields": [
                     "state_label", "renewal_of", "dataset_link", "requester_name",
                     "distribution_list",
-                    "purpose", "project_title", "affiliation", "duration_days",
+                    "purpose", "purpose_category", "project_title", "affiliation",
+                    "duration_days",
                 ]
             },
         ),
@@ -96,9 +97,11 @@ class AccessRequestAdmin(admin.ModelAdmin):
         ("Record", {"fields": ["id", "created", "updated"], "classes": ["collapse"]}),
     ]  # fmt: skip
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]] + [
-        "review_list"
-    ]
-    reviews_fieldset = ("Reviews", {"fields": ["review_list"]})
+        "review_list", "assigned_to", "policy_record",
+    ]  # fmt: skip
+    # For the stewards and reviewers only: who a policy routed it to, what policies did, reviews.
+    reviews_fieldset = ("Policies and reviews", {"fields": ["assigned_to", "policy_record",
+                                                            "review_list"]})  # fmt: skip
     actions = ["approve_selected", "reject_selected", "return_selected", "export_selected"]
 
     # -- who sees what
@@ -175,6 +178,20 @@ class AccessRequestAdmin(admin.ModelAdmin):
             '{}<br><small class="access-renewal">Renewal of {}</small>',
             label,
             str(access_request.renews_id)[:8],
+        )
+
+    @admin.display(description="Decision policies")
+    def policy_record(self, access_request: AccessRequest) -> str:
+        decisions = access_request.policy_decisions.select_related("policy_version", "event")
+        if not decisions:
+            return "No policy applied."
+        return format_html_join(
+            "",
+            "<div>{}: {} ({})</div>",
+            (
+                (list_date(d.event.created), d.get_effect_display(), d.policy_label)
+                for d in decisions
+            ),
         )
 
     @admin.display(description="Reviews")
@@ -560,7 +577,9 @@ class AccessRequestAdmin(admin.ModelAdmin):
     @staticmethod
     def _created_message(created: AccessRequest) -> str:
         if created.state == RequestState.APPROVED:
-            return f"Access to {created.dataset.title} was approved at once: the dataset is public."
+            return (
+                f"Access to {created.dataset.title} was approved at once. {created.decision_reason}"
+            )
         deadline = timezone.localtime(created.deadline).date().isoformat()
         return (
             f"Your request for {created.dataset.title} was submitted. The stewards of "
@@ -587,6 +606,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
         new_version = current if current and current.pk != accepted else None
         initial = {
             "purpose": access_request.purpose,
+            "purpose_category": access_request.purpose_category,
             "project_title": access_request.project_title,
             "affiliation": access_request.affiliation,
             "duration_days": access_request.duration_days,

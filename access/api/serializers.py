@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from access import selectors
-from access.models import AccessRequest, Recommendation, RequestState
+from access.models import AccessRequest, PurposeCategory, Recommendation, RequestState
 from access.services import (
     MAX_COMMENT_LENGTH,
     MAX_PURPOSE_LENGTH,
@@ -70,6 +70,12 @@ class _EditableFieldsInput(StrictInputSerializer):
             "max_length": f"At most {MAX_PURPOSE_LENGTH} characters.",
         },
         help_text="Purpose of use: at least one full sentence (five words).",
+    )
+    purpose_category = serializers.ChoiceField(
+        choices=PurposeCategory.choices,
+        required=False,
+        allow_blank=True,
+        help_text="What the data will be used for (optional; decision policies may use it).",
     )
     project_title = serializers.CharField(max_length=300, required=False, allow_blank=True)
     affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -254,7 +260,11 @@ class ReviewOutputSerializer(serializers.Serializer):
 class ReviewInvitationOutputSerializer(serializers.Serializer):
     reviewer = serializers.CharField(source="reviewer.username")
     reviewer_email = serializers.EmailField(source="reviewer.email")
-    invited_by = serializers.CharField(source="invited_by.username")
+    invited_by = serializers.CharField(
+        source="invited_by.username",
+        allow_null=True,
+        help_text="Null when a decision policy routed the request to the reviewer.",
+    )
     created = serializers.DateTimeField()
 
 
@@ -315,6 +325,10 @@ class AccessRequestOutputSerializer(serializers.Serializer):
     dataset = AccessRequestDatasetSerializer()
     requester = serializers.CharField(source="requester.username")
     purpose = serializers.CharField()
+    purpose_category = serializers.ChoiceField(
+        choices=[("", "Not given"), *PurposeCategory.choices],
+        help_text="What the data will be used for; empty when not given.",
+    )
     project_title = serializers.CharField()
     affiliation = serializers.CharField()
     duration_days = serializers.IntegerField()
@@ -338,7 +352,12 @@ class AccessRequestOutputSerializer(serializers.Serializer):
     decided_by = serializers.CharField(
         source="decided_by.username",
         allow_null=True,
-        help_text="Null when undecided or decided by the system (public datasets).",
+        help_text="Null when undecided or decided by a decision policy (the decision_reason and "
+        "the approval event name the policy and its version).",
+    )
+    assigned_to = serializers.SerializerMethodField(
+        help_text="The steward a decision policy assigned the request to (any steward may still "
+        "decide); null when none, and always for the requester."
     )
     decision_reason = serializers.CharField(
         help_text="The approval comment, rejection reason or return comment."
@@ -407,6 +426,15 @@ class AccessRequestOutputSerializer(serializers.Serializer):
         reviews = selectors.access_request_reviews(user=http_request.user, request=request)
         return ReviewOutputSerializer(reviews, many=True).data
 
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_assigned_to(self, request: AccessRequest) -> str | None:
+        http_request = self.context.get("request")
+        if request.assigned_to is None or http_request is None:
+            return None
+        if request.requester_id == http_request.user.pk:
+            return None  # internal to the publisher, as the reviewers are
+        return request.assigned_to.get_username()
+
     @extend_schema_field(serializers.URLField())
     def get_url(self, request: AccessRequest) -> str:
         path = reverse("api:access-request-detail", kwargs={"id": str(request.pk)})
@@ -457,6 +485,35 @@ class AccessEventOutputSerializer(serializers.Serializer):
     hash = serializers.CharField(
         help_text="SHA-256 over the event and the previous event's hash (hex)."
     )
+    policy = serializers.SerializerMethodField(
+        help_text="The decision policy that took this action (approved, assigned, invited a "
+        "reviewer), with its version; null for actions of people."
+    )
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "required": ["id", "builtin", "name", "version", "effect"],
+            "properties": {
+                "id": {"type": "string", "format": "uuid", "nullable": True},
+                "builtin": {"type": "string", "nullable": True},
+                "name": {"type": "string"},
+                "version": {"type": "integer"},
+                "effect": {"type": "string", "enum": ["approve", "route"]},
+            },
+        }
+    )
+    def get_policy(self, event) -> dict | None:
+        decision = getattr(event, "policy_decision", None)
+        if decision is None:
+            return None
+        version = decision.policy_version
+        if version is not None:
+            return {"id": str(version.policy_id), "builtin": None, "name": version.name,
+                    "version": version.version, "effect": decision.effect}  # fmt: skip
+        return {"id": None, "builtin": decision.builtin, "name": decision.builtin,
+                "version": decision.builtin_version, "effect": decision.effect}  # fmt: skip
 
     @extend_schema_field(PARTNER_CLIENT_REF_SCHEMA)
     def get_actor_client(self, event) -> dict | None:

@@ -3,10 +3,11 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import policies, views
 
 router = SimpleRouter()
 router.register("access-requests", views.AccessRequestViewSet, basename="access-request")
+router.register("policies", policies.DecisionPolicyViewSet, basename="policy")
 
 urlpatterns = [
     path(

@@ -1,8 +1,9 @@
 """Writes of the access app. Import from here: ``from access import services``.
 
-Inside, modules import one way only (import-linter checks it): ``requests`` uses ``decisions``
-(a public dataset is approved on submission), which uses ``grants``; all record through
-``transitions`` and ``audit``, which schedules ``notifications``.
+Inside, modules import one way only (import-linter checks it): ``requests`` uses ``policies``
+(a request is tried against the decision policies on submission), which uses ``decisions``
+(approve), which uses ``grants``; all record through ``transitions`` and ``audit``, which
+schedules ``notifications``. ``evaluation`` (trying a policy on a draft body) sits on top.
 """
 
 from .applications import access_request_apply, access_request_revise
@@ -24,6 +25,7 @@ from .decisions import (
     grant_relinquish,
     grant_revoke,
 )
+from .evaluation import PolicyEvaluation, decision_policy_evaluate
 from .forms import (
     QUESTION_KINDS,
     answers_clean,
@@ -40,11 +42,19 @@ from .notifications import (
     review_reminders_send,
 )
 from .on_behalf import Researcher, access_request_submit_on_behalf, orcid_clean
+from .policies import (
+    decision_policy_archive,
+    decision_policy_clean,
+    decision_policy_create,
+    decision_policy_update,
+    policies_apply_locked,
+)
 from .requests import (
     MAX_PURPOSE_LENGTH,
     MIN_PURPOSE_LENGTH,
     access_request_create,
     access_request_default_duration,
+    access_request_fields_clean,
     access_request_renew,
     access_request_submit,
     access_request_update,
@@ -65,6 +75,7 @@ __all__ = [
     "MIN_PURPOSE_LENGTH",
     "QUESTION_KINDS",
     "NotAllowedError",
+    "PolicyEvaluation",
     "Researcher",
     "StateConflictError",
     "access_request_apply",
@@ -72,6 +83,7 @@ __all__ = [
     "access_request_comment",
     "access_request_create",
     "access_request_default_duration",
+    "access_request_fields_clean",
     "access_request_reject",
     "access_request_relinquish",
     "access_request_renew",
@@ -94,6 +106,11 @@ __all__ = [
     "attachment_remove",
     "audit_event_append",
     "audit_log_verify",
+    "decision_policy_archive",
+    "decision_policy_clean",
+    "decision_policy_create",
+    "decision_policy_evaluate",
+    "decision_policy_update",
     "event_record",
     "grant_provision",
     "grant_relinquish",
@@ -105,6 +122,7 @@ __all__ = [
     "notifications_send_due",
     "notifications_write_for_event",
     "orcid_clean",
+    "policies_apply_locked",
     "questions_clean",
     "review_reminders_send",
 ]

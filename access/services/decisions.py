@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from access.events import AuditAction
-from access.models import AccessRequest, Grant, GrantState, RequestState
+from access.models import AccessEvent, AccessRequest, Grant, GrantState, RequestState
 from access.selectors import is_steward_for
 from catalogue.models import Distribution
 from core.dispatch import enqueue_after_commit
@@ -89,10 +89,10 @@ def approve_locked(
     now: datetime,
     valid_until: datetime,
     comment: str,
-) -> None:
+) -> AccessEvent:
     """Approve a request already locked and checked; a worker provisions its grant. A renewal
     first closes the approval it renews (its grant ends now), so that one approval at a time
-    covers the researcher and the dataset."""
+    covers the researcher and the dataset. Returns the approval's audit event."""
     _freeze_approved_files(request)
     if request.renews_id:
         _supersede(request, actor=actor, now=now)
@@ -103,10 +103,11 @@ def approve_locked(
     request.decision_reason = comment
     request.valid_until = valid_until
     request.save()
-    event_record(
+    event = event_record(
         request, actor=actor, action=AuditAction.APPROVED, from_state=previous, comment=comment
     )
     enqueue_after_commit("access.provision_grant", str(request.pk))
+    return event
 
 
 def _supersede(renewal: AccessRequest, *, actor: AbstractBaseUser | None, now: datetime) -> None:

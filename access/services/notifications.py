@@ -256,13 +256,39 @@ def _reviewer_messages(event: AccessEvent) -> list[Message]:
     ]
 
 
+def _assignee_messages(event: AccessEvent) -> list[Message]:
+    """The steward a decision policy assigned the request to hears that it is theirs."""
+    request = event.access_request
+    steward = request.assigned_to
+    if event.action != AuditAction.ASSIGNED or steward is None or not steward.email:
+        return []
+    title = single_line(request.dataset.title)
+    body = (
+        f"The request of {_who(request.requester)} for the dataset '{title}' "
+        f"({request.dataset.publisher.name}) is assigned to you.\n\n{event.comment}\n\n"
+        f"Purpose: {request.purpose}\n"
+        + (f"Decide by {request.deadline:%Y-%m-%d}.\n" if request.deadline else "")
+        + f"\n{_request_url(request)}\n"
+    )
+    return [
+        Message(
+            f"event:{event.pk}:assignee:{steward.email}",
+            steward.email,
+            _subject(f"A request for '{title}' is assigned to you"),
+            body,
+        )
+    ]
+
+
 def messages_for_event(event: AccessEvent) -> list[Message]:
     """The e-mails ``event`` calls for: the researcher hears of every decision on their
     request, the stewards of what needs their decision or what the researcher did, an invited
     reviewer of their invitation; each side of the conversation of the other's comments."""
     researcher = _researcher_message(event)
     messages = [researcher] if researcher and researcher.recipient else []
-    return messages + _steward_messages(event) + _reviewer_messages(event)
+    return (
+        messages + _steward_messages(event) + _reviewer_messages(event) + _assignee_messages(event)
+    )
 
 
 # --- the outbox ----------------------------------------------------------------------------------

@@ -15,15 +15,22 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.events import AuditAction
-from access.models import OPEN_STATES, PENDING_STATES, AccessRequest, GrantState, RequestState
+from access.models import (
+    OPEN_STATES,
+    PENDING_STATES,
+    AccessRequest,
+    GrantState,
+    PurposeCategory,
+    RequestState,
+)
 from accounts.selectors import email_is_verified
-from catalogue.models import AccessRights, Dataset, Distribution, LicenceVersion, Publisher
+from catalogue.models import Dataset, Distribution, LicenceVersion, Publisher
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.text import single_line
 
 from .audit import event_record
-from .decisions import approve_locked
 from .forms import answers_clean, application_form_current
+from .policies import policies_apply_locked
 from .transitions import (
     NotAllowedError,
     StateConflictError,
@@ -36,7 +43,8 @@ MIN_PURPOSE_LENGTH = 30
 MAX_PURPOSE_LENGTH = 10_000
 DEFAULT_DURATION_DAYS = 90
 EDITABLE_FIELDS = {
-    "purpose", "project_title", "affiliation", "duration_days", "distributions", "answers",
+    "purpose", "purpose_category", "project_title", "affiliation", "duration_days",
+    "distributions", "answers",
 }  # fmt: skip
 
 
@@ -71,6 +79,16 @@ def _validate_purpose(purpose: str) -> str:
             fields={"purpose": [f"At most {MAX_PURPOSE_LENGTH} characters."]},
         )
     return purpose
+
+
+def _validate_purpose_category(category: str | None) -> str:
+    category = category or ""
+    if category not in ("", *PurposeCategory.values):
+        raise ApplicationError(
+            "Unknown purpose category.",
+            fields={"purpose_category": [f"One of: {', '.join(PurposeCategory.values)}."]},
+        )
+    return category
 
 
 def access_request_default_duration(*, publisher: Publisher) -> int:
@@ -161,15 +179,41 @@ def _submit_locked(request: AccessRequest, *, actor: AbstractBaseUser, now: date
     request.deadline = now + timedelta(days=request.dataset.publisher.review_deadline_days)
     request.save()
     event_record(request, actor=actor, action=AuditAction.SUBMITTED, from_state=previous)
-    if request.dataset.access_rights == AccessRights.PUBLIC:
-        # Public data needs no decision: the request is approved at once, by the system.
-        approve_locked(
-            request,
-            actor=None,
-            now=now,
-            valid_until=now + timedelta(days=request.duration_days),
-            comment="Approved automatically: the dataset is public.",
-        )
+    # The decision policies (the built-in "public datasets are approved at once" first) may
+    # approve or route it now; otherwise the stewards decide.
+    policies_apply_locked(request, now=now)
+
+
+def access_request_fields_clean(
+    *,
+    dataset: Dataset,
+    purpose: str,
+    accept_licence: bool,
+    licence_version: int | None = None,
+    project_title: str = "",
+    affiliation: str = "",
+    duration_days: int | None = None,
+    purpose_category: str = "",
+    answers: dict[str, Any] | None = None,
+    complete: bool = True,
+) -> dict[str, Any]:
+    """The fields of a new request as they would be stored, checked as a creation checks them
+    (licence acceptance, purpose, duration, category, answers to the publisher's form), or the
+    creation's 400. Writes nothing: trying a decision policy on a draft body uses it too."""
+    version = _check_licence_acceptance(dataset, accept_licence, licence_version)
+    form_version = application_form_current(publisher=dataset.publisher_id)
+    return {
+        "licence_version": version,
+        "purpose": _validate_purpose(purpose),
+        "purpose_category": _validate_purpose_category(purpose_category),
+        "duration_days": _validate_duration(duration_days, dataset),
+        "project_title": single_line(project_title),
+        "affiliation": single_line(affiliation),
+        "form_version": form_version,
+        "answers": answers_clean(
+            version=form_version, answers=answers, attachment_ids=(), complete=complete
+        ),
+    }
 
 
 @transaction.atomic
@@ -183,6 +227,7 @@ def access_request_create(
     project_title: str = "",
     affiliation: str = "",
     duration_days: int | None = None,
+    purpose_category: str = "",
     distributions: Iterable[Any] = (),
     answers: dict[str, Any] | None = None,
     submit: bool = True,
@@ -203,6 +248,7 @@ def access_request_create(
     _ensure_requestable(dataset)
     version = _check_licence_acceptance(dataset, accept_licence, licence_version)
     purpose = _validate_purpose(purpose)
+    category = _validate_purpose_category(purpose_category)
     duration = _validate_duration(duration_days, dataset)
     chosen = _validate_distributions(dataset, distributions)
     existing = AccessRequest.objects.filter(
@@ -216,6 +262,7 @@ def access_request_create(
         dataset=dataset,
         whole_dataset=not chosen,
         purpose=purpose,
+        purpose_category=category,
         project_title=single_line(project_title),
         affiliation=single_line(affiliation),
         duration_days=duration,
@@ -283,6 +330,7 @@ def access_request_renew(
         # anew. When they are all gone, the renewal asks for the whole dataset.
         whole_dataset=not files,
         purpose=renewed.purpose if purpose is None else _validate_purpose(purpose),
+        purpose_category=renewed.purpose_category,
         project_title=renewed.project_title,
         affiliation=renewed.affiliation,
         duration_days=(
@@ -344,6 +392,8 @@ def access_request_update(
         request.purpose = _validate_purpose(changes["purpose"])
     if "duration_days" in changes:
         request.duration_days = _validate_duration(changes["duration_days"], request.dataset)
+    if "purpose_category" in changes:
+        request.purpose_category = _validate_purpose_category(changes["purpose_category"])
     for field in ("project_title", "affiliation"):
         if field in changes:
             setattr(request, field, single_line(changes[field] or ""))

@@ -420,6 +420,24 @@ RETRY_AFTER_SECONDS = env.int("RETRY_AFTER_SECONDS", default=30)
 
 API_TOKEN_TTL_DAYS = env.int("API_TOKEN_TTL_DAYS", default=365)
 
+# --- Decision policies (access/policies.py, access/policy_conditions.py) ----------------------
+# The condition kinds publishers' policies may use, as dotted paths to PolicyCondition
+# subclasses; another package adds a kind by appending its class (docs/partners.md, "Policies").
+ACCESS_POLICY_CONDITIONS = [
+    "access.policy_conditions.EmailDomainCondition",
+    "access.policy_conditions.AffiliationCondition",
+    "access.policy_conditions.ResearchOrganisationCondition",
+    "access.policy_conditions.SubmittingClientCondition",
+    "access.policy_conditions.PurposeCategoryCondition",
+    "access.policy_conditions.MaxDurationCondition",
+    "access.policy_conditions.FormAnswerCondition",
+    "access.policy_conditions.LicenceAcceptedCondition",
+    "access.policy_conditions.AccessRightsCondition",
+]
+# Built-in policies, tried before every publisher's, in this order (BuiltinPolicy subclasses).
+# Removing PublicDatasetPolicy sends requests for public datasets to the stewards.
+ACCESS_POLICIES = ["access.policies.PublicDatasetPolicy"]
+
 # --- Partner clients: OAuth2 client credentials (django-oauth-toolkit, accounts.PartnerClient) --
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
 # Every scope a partner client can hold. Views name the ones each action needs

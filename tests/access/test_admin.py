@@ -95,6 +95,8 @@ def test_groups_get_request_permissions_and_nobody_may_write_events():
         "view_accessrequest", "change_accessrequest", "view_accessevent",
         "view_grant", "change_grant", "view_applicationform", "add_applicationform",
         "change_applicationform", "view_applicationformversion", "view_requestattachment",
+        "view_decisionpolicy", "add_decisionpolicy", "change_decisionpolicy",
+        "view_decisionpolicyversion", "view_policydecision",
     }  # fmt: skip
     assert not Permission.objects.filter(
         group__isnull=False, codename__in=["add_accessevent", "change_accessevent"]

@@ -26,7 +26,8 @@ REQUEST_KEYS = {
     "licence_acceptance", "created", "submitted_at",
     "deadline", "decided_at", "decided_by", "decision_reason", "valid_until", "grant",
     "form", "answers",
-    "renewal_of", "reviews", "requester_orcid", "submitted_by_client",
+    "renewal_of", "reviews", "requester_orcid", "submitted_by_client", "purpose_category",
+    "assigned_to",
 }  # fmt: skip
 
 
@@ -131,8 +132,9 @@ def test_events_endpoint_lists_the_hash_chain(researcher_client, steward_client,
     events = body["results"]
     assert set(events[0]) == {
         "position", "action", "actor", "actor_client", "from_state", "to_state", "comment",
-        "created", "hash",
+        "created", "hash", "policy",
     }  # fmt: skip
+    assert all(e["policy"] is None for e in events)  # people acted, no decision policy
     positions = [e["position"] for e in events]
     assert positions == sorted(positions) and len(set(positions)) == 3
     stored = AccessEvent.objects.filter(access_request_id=request_id).order_by("position")

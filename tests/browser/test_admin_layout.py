@@ -159,6 +159,17 @@ def demo(monkeypatch, sent_tasks, settings):
         name="Ethics and data management questions for researchers outside the consortium",
         questions=[{"key": "ethics", "label": "Ethics approval number", "kind": "text"}],
     )
+    access_services.decision_policy_create(
+        user=steward,
+        publisher=Publisher.objects.filter(stewards=steward).first(),
+        name="Researchers of partner universities, for projects of at most six months",
+        conditions=[
+            {"kind": "email_domain", "domains": ["helsinki.fi", "physik.uni-muenchen.de"]},
+            {"kind": "max_duration", "days": 180},
+        ],
+        effect="approve",
+        validity_days=180,
+    )
     for user in users.values():
         api_token_create(user=user, name="Notebook on the institute's analysis workstation")
     partner_client_create(

@@ -43,6 +43,8 @@ PAGINATED_LISTS = [
     f"{API}/access-requests/{{id}}/events/",
     f"{API}/grants/",
     f"{API}/access-requests/{{id}}/attachments/",
+    f"{API}/policies/",
+    f"{API}/policies/{{id}}/versions/",
 ]
 # Lists of one request's reviewers, reviews and comments: paged too (validated against real
 # answers in tests/access/test_reviews.py, where a request has them).
@@ -248,6 +250,12 @@ EXPECTED_ERRORS = {
         409,
     },
     ("get", f"{API}/attachments/{{attachment_id}}/download/"): {403, 404, 410},
+    ("post", f"{API}/policies/"): {400, 401, 404},
+    ("get", f"{API}/policies/{{id}}/"): {401, 404},
+    ("patch", f"{API}/policies/{{id}}/"): {400, 401, 404},
+    ("delete", f"{API}/policies/{{id}}/"): {401, 404},
+    ("post", f"{API}/policies/{{id}}/evaluate/"): {400, 401, 404},
+    ("get", f"{API}/policies/kinds/"): {400, 401},
 }
 
 
