@@ -227,8 +227,8 @@ def dataset_search(
 _QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for statement_timeout (and cancel requests)
 
 
-def _facet_columns(matches: QuerySet[Dataset]) -> QuerySet:
-    columns = ["id", "data_space_id", "publisher_id", "licence_id", "access_rights"]
+def _facet_columns(matches: QuerySet[Dataset], *extra: str) -> QuerySet:
+    columns = ["id", "data_space_id", "publisher_id", "licence_id", "access_rights", *extra]
     if connections[matches.db].vendor != "postgresql":
         return matches.order_by().values(*columns)
     return (
@@ -243,16 +243,18 @@ def _facet_columns(matches: QuerySet[Dataset]) -> QuerySet:
 
 def _read_facet_rows(rows, *, scale: float = 1.0):
     counts: dict[str, list[tuple[str, int]]] = {}
-    page_ids: list[uuid.UUID] = []
+    ids: dict[str, list[uuid.UUID]] = {"page": [], "window": []}
     total = 0
     for facet, value, count in rows:
-        if facet == "page":
-            page_ids.append(uuid.UUID(value))
-        elif facet == "total":
+        if facet in ids:
+            ids[facet].append(uuid.UUID(value))
+        elif facet == "count":  # the matches themselves, not the facets' grand total
             total = int(count)
+        elif facet == "total":
+            total = max(total, int(count))
         else:
             counts.setdefault(facet, []).append((value, round(int(count) * scale)))
-    return total, counts, page_ids
+    return total, counts, ids["page"], ids["window"]
 
 
 def _ordered_ids(matches: QuerySet[Dataset], ordering: str, start: int, stop: int) -> list:
@@ -266,9 +268,24 @@ def _search_bounded(
     *, matches: QuerySet[Dataset], q: str | None, ordering: str, offset: int, limit: int, cursor
 ) -> SearchPage:
     threshold = settings.SEARCH_EXACT_COUNT_UP_TO
-    bounded_sql, params = _facet_columns(matches)[: threshold + 1].query.sql_with_params()
-    cursor.execute(f"WITH m AS ({bounded_sql}), {_PG_FACETS_SQL}", params)
-    total, counts, _ = _read_facet_rows(cursor.fetchall())
+    window = settings.SEARCH_RANK_WINDOW
+    ranked = ordering == "relevance" and bool(q)
+    columns = _facet_columns(matches, *(("modified", "search_vector") if ranked else ()))
+    bounded_sql, params = columns[: threshold + 1].query.sql_with_params()
+    # Facets of the matches read only when they are all of them; past the threshold the
+    # aggregate reads nothing (a one-time filter) and the sample gives the facets instead.
+    sql = f"WITH m AS ({bounded_sql}), {_PG_GATED_FACETS_SQL}"
+    params = [*params, threshold]
+    if ranked and offset < window:
+        # The window: the newest of the matches this statement reads (all of them up to the
+        # threshold), ranked; only these rows are scored.
+        sql += _RANKED_WINDOW_PAGE_SQL
+        params += [window, pg_tsquery(q), min(limit, window - offset), offset]
+    if ranked and offset + limit > window:
+        sql += _WINDOW_IDS_SQL  # past the window the page leaves these out
+        params += [window]
+    cursor.execute(sql, params)
+    total, counts, page_ids, window_ids = _read_facet_rows(cursor.fetchall())
     count_exact = total <= threshold
     if not count_exact:
         total = threshold
@@ -276,11 +293,12 @@ def _search_bounded(
 
     # Pages stop at ``total``: past the threshold it is the last position served.
     stop = min(offset + limit, total)
-    if ordering == "relevance" and q:
-        window = settings.SEARCH_RANK_WINDOW
-        page_ids = _ranked_window_ids(matches, q, window, offset, stop - offset, cursor)
+    if ranked:
+        page_ids = page_ids[: max(0, stop - offset)]
         if offset + len(page_ids) < stop and total > window:
-            page_ids += _ordered_ids(matches, "relevance", max(offset, window), stop)
+            rest = matches if count_exact else matches.exclude(pk__in=window_ids)
+            start = max(offset, window) - (0 if count_exact else window)
+            page_ids += _ordered_ids(rest, "relevance", start, start + stop - max(offset, window))
     elif ordering == "relevance":
         page_ids = _ordered_ids(matches, "-modified", offset, stop)
     else:
@@ -294,22 +312,35 @@ def _search_bounded(
     )
 
 
-def _ranked_window_ids(
-    matches: QuerySet[Dataset], q: str, window: int, offset: int, limit: int, cursor
-) -> list[uuid.UUID]:
-    """Ids at positions [offset, offset + limit) of the ``window`` most recently modified
-    matches ranked by relevance: the rank is computed for ``window`` rows at most."""
-    if offset >= window or limit <= 0:
-        return []
-    newest = matches.order_by("-modified", "id").values("id", "modified", "search_vector")
-    window_sql, params = newest[:window].query.sql_with_params()
-    cursor.execute(
-        f"SELECT w.id FROM ({window_sql}) w "  # noqa: S608 - the queryset's own compiled SQL
-        "ORDER BY ts_rank(w.search_vector, to_tsquery('simple'::regconfig, %s)) DESC, "
-        "w.modified DESC, w.id LIMIT %s OFFSET %s",
-        [*params, pg_tsquery(q), min(limit, window - offset), offset],
+# The same facets, counted only when the matches read (at most the threshold + 1) are all of
+# them: otherwise the aggregate's one-time filter is false and it reads nothing. The number of
+# matches read comes apart ('count').
+_PG_GATED_FACETS_SQL = (
+    _PG_FACETS_SQL.replace(  # noqa: S608 - constant SQL; the threshold is a parameter
+        "FROM m\n         GROUP BY",
+        "FROM m WHERE (SELECT count(*) FROM m) <= %s\n         GROUP BY",
     )
-    return [row[0] for row in cursor.fetchall()]
+    + "    UNION ALL SELECT 'count', '', count(*) FROM m\n"
+)
+
+
+_RANKED_WINDOW_PAGE_SQL = """
+    UNION ALL
+    SELECT * FROM (
+        SELECT 'page', CAST(w.id AS TEXT), 0
+          FROM (SELECT id, modified, search_vector FROM m ORDER BY modified DESC, id LIMIT %s) w
+         ORDER BY ts_rank(w.search_vector, to_tsquery('simple'::regconfig, %s)) DESC,
+                  w.modified DESC, w.id
+         LIMIT %s OFFSET %s
+    ) page
+"""
+
+_WINDOW_IDS_SQL = """
+    UNION ALL
+    SELECT * FROM (
+        SELECT 'window', CAST(id AS TEXT), 0 FROM m ORDER BY modified DESC, id LIMIT %s
+    ) window_ids
+"""
 
 
 # Where the dataset table enters a compiled matches query (subqueries name other tables or
@@ -338,7 +369,7 @@ def _sampled_facet_counts(matches: QuerySet[Dataset], cursor) -> dict[str, list[
         1,
     )
     cursor.execute(f"WITH m AS ({sampled_sql}), {_PG_FACETS_SQL}", params)
-    _, counts, _ = _read_facet_rows(cursor.fetchall(), scale=100.0 / percent)
+    _, counts, _, _ = _read_facet_rows(cursor.fetchall(), scale=100.0 / percent)
     return counts
 
 
@@ -371,7 +402,7 @@ def _search_everything(
     )
     params = [*params, limit, offset] if rank is not None else list(params)
     cursor.execute(sql, params)
-    total, counts, page_ids = _read_facet_rows(cursor.fetchall())
+    total, counts, page_ids, _ = _read_facet_rows(cursor.fetchall())
     if rank is None and total > offset:
         page_ids = _ordered_ids(matches, ordering, offset, offset + limit)
     return SearchPage(

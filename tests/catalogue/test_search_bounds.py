@@ -116,6 +116,15 @@ def test_relevance_ranks_the_newest_matches_then_the_rest_newest_first(
     second = [r["slug"] for r in search(api_client, q="soil", page_size=3, page=2)["results"]]
     assert second == ranked[3:]
 
+    # Past the count threshold too, page after page never repeats a dataset.
+    settings.SEARCH_EXACT_COUNT_UP_TO = 4
+    one_by_one = [
+        search(api_client, q="soil", page_size=1, page=page)["results"][0]["slug"]
+        for page in (1, 2, 3, 4)
+    ]
+    assert len(set(one_by_one)) == 4
+    assert set(one_by_one) <= {"soil-0", "soil-1", "soil-2", "soil-3", "soil-4"}
+
 
 def test_filters_alone_and_other_orderings_keep_their_order(api_client, soil_datasets, settings):
     settings.SEARCH_EXACT_COUNT_UP_TO = 2
