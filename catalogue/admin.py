@@ -353,12 +353,16 @@ class DatasetAdmin(ServiceWritesAdmin):
         "licence",
         "access_rights",
         "themes",
+        ("withdrawn_at", admin.EmptyFieldListFilter),
     ]
     list_select_related = ["publisher"]
     search_fields = ["title", "description", "slug", "publisher__name"]
     date_hierarchy = "modified"
     filter_horizontal = ["themes"]
-    readonly_fields = ["id", "modified", "created", *READ_ONLY_DISPLAY.values()]
+    readonly_fields = [
+        "id", "identifier", "modified", "created", "withdrawn_at", "withdrawn_reason",
+        *READ_ONLY_DISPLAY.values(),
+    ]  # fmt: skip
     fieldsets = [
         (
             None,
@@ -380,7 +384,20 @@ class DatasetAdmin(ServiceWritesAdmin):
             {"fields": ["spatial", ("temporal_start", "temporal_end"), "issued", "version"]},
         ),
         ("Contact", {"fields": ["landing_page", "contact_name", "contact_email"]}),
-        ("Record", {"fields": ["id", "modified", "created"], "classes": ["collapse"]}),
+        (
+            "Record",
+            {
+                "fields": [
+                    "id",
+                    "identifier",
+                    "modified",
+                    "created",
+                    "withdrawn_at",
+                    "withdrawn_reason",
+                ],
+                "classes": ["collapse"],
+            },
+        ),
     ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Dataset | None = None):

@@ -140,9 +140,23 @@ class AccessRights(models.TextChoices):
     NON_PUBLIC = "NON_PUBLIC", "Non-public"
 
 
+class DatasetQuerySet(models.QuerySet):
+    def listed(self) -> DatasetQuerySet:
+        """What the catalogue shows and accepts requests for: withdrawn datasets are kept (their
+        requests, grants and history stay provable) but are no longer listed or requestable."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Dataset(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     slug = models.SlugField(max_length=120, unique=True)
+    # The publisher's own identifier (from its database, or a harvested dct:identifier): what a
+    # sync or a harvest matches on, so the same record never becomes two datasets.
+    identifier = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="The publisher's own identifier for this dataset; unique per publisher.",
+    )
     title = models.CharField(max_length=300)
     description = models.TextField()
     publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="datasets")
@@ -166,9 +180,13 @@ class Dataset(models.Model):
     contact_email = models.EmailField(blank=True)
     version = models.CharField(max_length=50, blank=True)
     created = models.DateTimeField(auto_now_add=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_reason = models.CharField(max_length=500, blank=True)
     # Maintained by a PostgreSQL trigger (see migrations) on every insert and update, whatever
     # the write path; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = DatasetQuerySet.as_manager()
 
     class Meta:
         ordering = ["-modified", "id"]
@@ -189,6 +207,11 @@ class Dataset(models.Model):
             models.CheckConstraint(
                 condition=Q(access_rights__in=AccessRights.values),
                 name="dataset_access_rights_valid",
+            ),
+            models.UniqueConstraint(
+                fields=["publisher", "identifier"],
+                condition=~Q(identifier=""),
+                name="dataset_identifier_unique_per_publisher",
             ),
         ]
 
@@ -213,6 +236,9 @@ class Distribution(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
+    # The publisher's own identifier for this file, unique within its dataset: what a sync or a
+    # harvest matches on.
+    identifier = models.CharField(max_length=255, blank=True)
     title = models.CharField(max_length=300)
     description = models.TextField(blank=True)
     format = models.CharField(max_length=16, choices=FORMAT_CHOICES, db_index=True)
@@ -232,6 +258,11 @@ class Distribution(models.Model):
                 condition=Q(byte_size__isnull=True) | Q(byte_size__gte=0),
                 name="distribution_byte_size_non_negative",
             ),
+            models.UniqueConstraint(
+                fields=["dataset", "identifier"],
+                condition=~Q(identifier=""),
+                name="distribution_identifier_unique_per_dataset",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -240,3 +271,38 @@ class Distribution(models.Model):
     @property
     def checksum(self) -> str | None:
         return f"sha256:{self.sha256}" if self.sha256 else None
+
+
+class DatasetEventAction(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+    REINSTATED = "reinstated", "Reinstated"
+    DELETED = "deleted", "Deleted"
+
+
+class DatasetEvent(models.Model):
+    """One change to a dataset's record, in order: who (a person, a partner's service account or
+    none for a harvest run), what changed, and why. The gap-free id is a cursor for consumers that
+    follow the catalogue (webhooks, mirrors)."""
+
+    id = models.BigAutoField(primary_key=True)
+    # Kept as a plain value too: a deleted dataset's history still names it.
+    dataset_ref = models.UUIDField(db_index=True)
+    dataset = models.ForeignKey(
+        Dataset, on_delete=models.SET_NULL, null=True, blank=True, related_name="events"
+    )
+    publisher = models.ForeignKey(Publisher, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=16, choices=DatasetEventAction.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    changed_fields = models.JSONField(default=list, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.dataset_ref} at {self.at:%Y-%m-%d %H:%M}"

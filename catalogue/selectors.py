@@ -70,7 +70,7 @@ def dataset_export_queryset(*, modified_since: datetime | None = None) -> QueryS
     """The whole catalogue as published to other portals (DCAT-AP, CKAN), with what a detail
     shows. Oldest change first, so that an incremental harvest walks towards the present and a
     dataset changed during the walk reappears at the end rather than being missed."""
-    queryset = dataset_detail_queryset()
+    queryset = dataset_detail_queryset().filter(withdrawn_at__isnull=True)
     if modified_since is not None:
         queryset = queryset.filter(modified__gte=modified_since)
     return queryset.order_by("modified", "id")
@@ -462,7 +462,10 @@ def data_space_list() -> QuerySet[DataSpace]:
 
 
 def publisher_list() -> QuerySet[Publisher]:
-    return Publisher.objects.annotate(dataset_count=Count("datasets")).order_by("name")
+    listed = Q(datasets__withdrawn_at__isnull=True)
+    return Publisher.objects.annotate(dataset_count=Count("datasets", filter=listed)).order_by(
+        "name"
+    )
 
 
 # --- reads for other vocabularies (the CKAN-compatible API of interop) -------------------------
@@ -505,7 +508,7 @@ def dataset_matches(
     web-search ``text`` (the same full-text search as /api/v1) and every condition (each one
     an OR of its values). Feed the result to ``dataset_search``. Unknown values match nothing,
     as a search index would answer; a malformed ``text`` raises ``SearchSyntaxError``."""
-    matches = Dataset.objects.all()
+    matches = Dataset.objects.listed()
     if text:
         matches = search_filter(matches, text)
     for condition in conditions:
@@ -632,7 +635,7 @@ def themes_in_use() -> QuerySet[Theme]:
 
 def dataset_slugs(*, offset: int, limit: int | None) -> list[str]:
     """Every dataset's slug, in slug order (the unique index serves it)."""
-    slugs = Dataset.objects.order_by("slug").values_list("slug", flat=True)
+    slugs = Dataset.objects.listed().order_by("slug").values_list("slug", flat=True)
     return list(slugs[offset:] if limit is None else slugs[offset : offset + limit])
 
 

@@ -230,7 +230,8 @@ class CatalogueAdmin(WorkspaceAdmin):
         # The whole catalogue, as the API lists it to anyone; through the proxy model, so that
         # the rows link to the workspace's pages.
         return (
-            CatalogueDataset.objects.select_related("publisher", "data_space", "licence")
+            CatalogueDataset.objects.listed()
+            .select_related("publisher", "data_space", "licence")
             .prefetch_related("themes")
             .defer("search_vector")
         )

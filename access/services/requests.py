@@ -144,7 +144,17 @@ def _ensure_email_verified(user: AbstractBaseUser) -> None:
         )
 
 
+def _ensure_requestable(dataset: Dataset) -> None:
+    if dataset.withdrawn_at is not None:
+        raise ConflictError(
+            f"The dataset '{dataset.slug}' was withdrawn from the catalogue on "
+            f"{dataset.withdrawn_at:%Y-%m-%d}; it no longer takes access requests.",
+            extra={"rule": "dataset_withdrawn"},
+        )
+
+
 def _submit_locked(request: AccessRequest, *, actor: AbstractBaseUser, now: datetime) -> None:
+    _ensure_requestable(request.dataset)
     previous = request.state
     request.state = RequestState.SUBMITTED
     request.submitted_at = now
@@ -181,6 +191,7 @@ def access_request_create(
     answers to the publisher's form must be complete only when it is submitted."""
     _ensure_email_verified(requester)
     dataset = Dataset.objects.select_related("publisher", "licence").get(pk=dataset.pk)
+    _ensure_requestable(dataset)
     version = _check_licence_acceptance(dataset, accept_licence, licence_version)
     purpose = _validate_purpose(purpose)
     duration = _validate_duration(duration_days, dataset)

@@ -65,6 +65,7 @@ class DatasetListOutputSerializer(serializers.Serializer):
     temporal_end = serializers.DateField(allow_null=True)
     issued = serializers.DateField(allow_null=True)
     modified = serializers.DateTimeField()
+    identifier = serializers.CharField(help_text="The publisher's own identifier, if it gave one.")
 
     @extend_schema_field(serializers.URLField())
     def get_url(self, dataset: Dataset) -> str:
@@ -75,6 +76,7 @@ class DatasetListOutputSerializer(serializers.Serializer):
 
 class DistributionOutputSerializer(serializers.Serializer):
     id = serializers.UUIDField()
+    identifier = serializers.CharField()
     title = serializers.CharField()
     description = serializers.CharField()
     format = serializers.CharField()
@@ -121,6 +123,12 @@ class DatasetDetailOutputSerializer(DatasetListOutputSerializer):
     contact_point = ContactPointSerializer(source="*")
     version = serializers.CharField()
     created = serializers.DateTimeField()
+    withdrawn_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Set when the dataset was withdrawn: no longer listed nor requestable; "
+        "existing grants are unaffected.",
+    )
+    withdrawn_reason = serializers.CharField()
     distributions = DistributionOutputSerializer(many=True)
 
 
@@ -130,6 +138,13 @@ class DatasetInputSerializer(StrictInputSerializer):
     title = serializers.CharField(max_length=300)
     description = serializers.CharField(max_length=20000)
     slug = serializers.SlugField(max_length=120, required=False)
+    identifier = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Your own identifier for the dataset (unique per publisher).",
+    )
     publisher = serializers.SlugRelatedField(
         slug_field="slug",
         queryset=Publisher.objects.all(),
@@ -291,4 +306,10 @@ class DatasetSearchOutputSerializer(serializers.Serializer):
     facets_exact = serializers.BooleanField(
         help_text="False when the facet counts are estimates (as many matches as count_exact "
         "false)."
+    )
+
+
+class DatasetWithdrawInputSerializer(StrictInputSerializer):
+    reason = serializers.CharField(
+        max_length=500, help_text="Why: shown to stewards and kept in the dataset's history."
     )

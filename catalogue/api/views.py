@@ -7,6 +7,7 @@ from django.http import FileResponse, HttpRequest
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status, viewsets
+from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticatedOrReadOnly
@@ -30,6 +31,7 @@ from .serializers import (
     DatasetInputSerializer,
     DatasetListOutputSerializer,
     DatasetSearchOutputSerializer,
+    DatasetWithdrawInputSerializer,
     DataSpaceOutputSerializer,
     DistributionOutputSerializer,
     DistributionUploadInputSerializer,
@@ -75,7 +77,7 @@ class DatasetViewSet(viewsets.ViewSet):
         reject_unknown_params(request, LIST_PARAMS)
         pagination = SearchPagination()
         page, size = pagination.page_window(request)
-        filterset = DatasetFilterSet(request.query_params, queryset=Dataset.objects.all())
+        filterset = DatasetFilterSet(request.query_params, queryset=Dataset.objects.listed())
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
         params = filterset.form.cleaned_data
@@ -159,6 +161,41 @@ class DatasetViewSet(viewsets.ViewSet):
         dataset = self._editable(request, id_or_slug)
         services.dataset_delete(user=request.user, dataset=dataset)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        parameters=[ID_OR_SLUG],
+        request=DatasetWithdrawInputSerializer,
+        responses={
+            200: DatasetDetailOutputSerializer,
+            404: error_response("No such dataset among those of the publishers you steward."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, id_or_slug: str) -> Response:
+        """Take the dataset out of the catalogue (no longer listed, exported or requestable)
+        without deleting it: its requests, grants and history stay. Idempotent."""
+        dataset = self._editable(request, id_or_slug)
+        serializer = DatasetWithdrawInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        dataset = services.dataset_withdraw(
+            user=request.user, dataset=dataset, reason=serializer.validated_data["reason"]
+        )
+        return self._detail_response(request, dataset, status.HTTP_200_OK)
+
+    @extend_schema(
+        parameters=[ID_OR_SLUG],
+        request=None,
+        responses={
+            200: DatasetDetailOutputSerializer,
+            404: error_response("No such dataset among those of the publishers you steward."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request: Request, id_or_slug: str) -> Response:
+        """Put a withdrawn dataset back in the catalogue. Idempotent."""
+        dataset = self._editable(request, id_or_slug)
+        dataset = services.dataset_reinstate(user=request.user, dataset=dataset)
+        return self._detail_response(request, dataset, status.HTTP_200_OK)
 
     def _editable(self, request: Request, id_or_slug: str) -> Dataset:
         # Another publisher's dataset is not found for writing, as the guide asks.

@@ -6,6 +6,7 @@ Import from here: ``from catalogue import services``.
 from .datasets import (
     DATASET_EDITABLE_FIELDS,
     DatasetData,
+    clean_identifier,
     dataset_check_temporal,
     dataset_create,
     dataset_delete,
@@ -22,18 +23,35 @@ from .distributions import (
     distribution_resolve_format,
     upload_check_size,
 )
+from .events import dataset_event_record
 from .licences import licence_publish_text
 from .stewardship import NotAStewardError, ensure_steward
+from .sync import (
+    DatasetUpsert,
+    DistributionData,
+    UpsertOutcome,
+    dataset_reinstate,
+    dataset_upsert,
+    dataset_withdraw,
+)
 
 __all__ = [
     "DATASET_EDITABLE_FIELDS",
     "ChecksumMismatchError",
     "DatasetData",
+    "DatasetUpsert",
+    "DistributionData",
     "NotAStewardError",
+    "UpsertOutcome",
+    "clean_identifier",
     "dataset_check_temporal",
     "dataset_create",
     "dataset_delete",
+    "dataset_event_record",
+    "dataset_reinstate",
     "dataset_update",
+    "dataset_upsert",
+    "dataset_withdraw",
     "distribution_add_file",
     "distribution_add_service",
     "distribution_delete",

@@ -15,6 +15,7 @@ from catalogue.languages import LANGUAGE_NAMES
 from catalogue.models import (
     AccessRights,
     Dataset,
+    DatasetEventAction,
     DataSpace,
     Licence,
     Publisher,
@@ -24,6 +25,7 @@ from core.errors import ApplicationError, ConflictError
 from core.text import single_line
 
 from .distributions import delete_stored_files
+from .events import dataset_event_record
 from .stewardship import ensure_steward
 
 MAX_KEYWORDS = 50
@@ -32,8 +34,9 @@ MAX_KEYWORD_LENGTH = 100
 DATASET_EDITABLE_FIELDS = {
     "title", "description", "publisher", "data_space", "licence", "access_rights", "themes",
     "keywords", "languages", "spatial", "temporal_start", "temporal_end", "issued", "modified",
-    "landing_page", "contact_name", "contact_email", "version", "slug",
+    "landing_page", "contact_name", "contact_email", "version", "slug", "identifier",
 }  # fmt: skip
+MAX_IDENTIFIER_LENGTH = 255
 
 
 def normalise_keywords(keywords: Iterable[str]) -> list[str]:
@@ -82,6 +85,38 @@ def _title(title: str) -> str:
     return title
 
 
+def clean_identifier(raw: Any, *, field: str = "identifier") -> str:
+    """A publisher's own identifier: one printable line (it is matched exactly, so invisible
+    differences would make two datasets of one record)."""
+    text = str(raw or "")
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in text) or text != text.strip():
+        raise ApplicationError(
+            "The identifier must be one line without control characters or surrounding spaces.",
+            fields={field: ["One line, no control characters, no leading or trailing spaces."]},
+        )
+    if len(text) > MAX_IDENTIFIER_LENGTH:
+        raise ApplicationError(
+            "The identifier is too long.",
+            fields={field: [f"At most {MAX_IDENTIFIER_LENGTH} characters."]},
+        )
+    return text
+
+
+def _identifier_taken(identifier: str, publisher: Publisher, *, exclude_pk: Any = None) -> bool:
+    if not identifier:
+        return False
+    taken = Dataset.objects.filter(publisher=publisher, identifier=identifier)
+    return taken.exclude(pk=exclude_pk).exists() if exclude_pk else taken.exists()
+
+
+def _identifier_conflict(identifier: str, publisher: Publisher) -> ConflictError:
+    return ConflictError(
+        f"The publisher '{publisher.slug}' already has a dataset with the identifier "
+        f"'{identifier}'.",
+        fields={"identifier": ["This identifier is taken for this publisher."]},
+    )
+
+
 def unique_dataset_slug(title: str, *, exclude_pk: Any = None) -> str:
     base = slugify(title)[:100] or "dataset"
     slug, n = base, 2
@@ -122,12 +157,25 @@ class DatasetData:
     contact_email: str = ""
     version: str = ""
     slug: str = ""
+    identifier: str = ""
 
 
 @transaction.atomic
-def dataset_create(*, user: AbstractBaseUser, data: DatasetData) -> Dataset:
-    ensure_steward(user=user, publisher=data.publisher)
+def dataset_create(
+    *,
+    user: AbstractBaseUser | None,
+    data: DatasetData,
+    event_detail: dict[str, Any] | None = None,
+    check_steward: bool = True,
+) -> Dataset:
+    """Register a dataset. ``check_steward=False`` only for callers that checked already or act
+    for the publisher by configuration (dataset_upsert, a harvest run)."""
+    if check_steward:
+        ensure_steward(user=user, publisher=data.publisher)
     _check_temporal(data.temporal_start, data.temporal_end)
+    identifier = clean_identifier(data.identifier)
+    if _identifier_taken(identifier, data.publisher):
+        raise _identifier_conflict(identifier, data.publisher)
     slug = data.slug or unique_dataset_slug(data.title)
     if data.slug and Dataset.objects.filter(slug=data.slug).exists():
         raise ConflictError(
@@ -153,16 +201,22 @@ def dataset_create(*, user: AbstractBaseUser, data: DatasetData) -> Dataset:
         contact_name=data.contact_name,
         contact_email=data.contact_email,
         version=data.version,
+        identifier=identifier,
     )
     try:
         with transaction.atomic():
             dataset.save(force_insert=True)
-    except IntegrityError as exc:  # a concurrent create took the slug first
+    except IntegrityError as exc:  # a concurrent create took the slug or the identifier first
+        if _identifier_taken(identifier, data.publisher):
+            raise _identifier_conflict(identifier, data.publisher) from exc
         raise ConflictError(
             f"A dataset with the slug '{slug}' already exists.",
             fields={"slug": ["This slug is taken."]},
         ) from exc
     dataset.themes.set(data.themes)
+    dataset_event_record(
+        dataset=dataset, action=DatasetEventAction.CREATED, actor=user, detail=event_detail
+    )
     return dataset
 
 
@@ -184,12 +238,18 @@ def dataset_update(*, user: AbstractBaseUser, dataset: Dataset, changes: dict[st
         changes["keywords"] = normalise_keywords(changes["keywords"])
     if "languages" in changes:
         changes["languages"] = normalise_languages(changes["languages"])
+    if "identifier" in changes:
+        changes["identifier"] = clean_identifier(changes["identifier"])
+        publisher = changes.get("publisher", dataset.publisher)
+        if _identifier_taken(changes["identifier"], publisher, exclude_pk=dataset.pk):
+            raise _identifier_conflict(changes["identifier"], publisher)
     new_slug = changes.get("slug", dataset.slug)
     if new_slug != dataset.slug and Dataset.objects.filter(slug=new_slug).exists():
         raise ConflictError(
             f"A dataset with the slug '{changes['slug']}' already exists.",
             fields={"slug": ["This slug is taken."]},
         )
+    changed = {field for field, value in changes.items() if getattr(dataset, field) != value}
     for field, value in changes.items():
         setattr(dataset, field, value)
     _check_temporal(dataset.temporal_start, dataset.temporal_end)
@@ -197,7 +257,12 @@ def dataset_update(*, user: AbstractBaseUser, dataset: Dataset, changes: dict[st
         dataset.modified = timezone.now()
     dataset.save()
     if themes is not None:
+        if {t.pk for t in themes} != set(dataset.themes.values_list("pk", flat=True)):
+            changed.add("themes")
         dataset.themes.set(themes)
+    dataset_event_record(
+        dataset=dataset, action=DatasetEventAction.UPDATED, actor=user, changed_fields=changed
+    )
     return dataset
 
 
@@ -214,6 +279,7 @@ def dataset_delete(*, user: AbstractBaseUser, dataset: Dataset) -> None:
             "complete. Change its access rights instead of deleting it.",
             extra={"access_requests": dataset.access_requests.count()},
         )
+    dataset_event_record(dataset=dataset, action=DatasetEventAction.DELETED, actor=user)
     dataset.delete()
     # Files go only once the rows are gone for good.
     transaction.on_commit(lambda: delete_stored_files(stored))

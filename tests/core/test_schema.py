@@ -203,6 +203,8 @@ EXPECTED_ERRORS = {
     ("get", f"{API}/datasets/{{id_or_slug}}/"): {401, 404},
     ("patch", f"{API}/datasets/{{id_or_slug}}/"): {400, 401, 403, 404, 409},
     ("delete", f"{API}/datasets/{{id_or_slug}}/"): {401, 404, 409},
+    ("post", f"{API}/datasets/{{id_or_slug}}/withdraw/"): {400, 401, 404},
+    ("post", f"{API}/datasets/{{id_or_slug}}/reinstate/"): {401, 404},
     ("get", UNPAGED_LIST): {401, 404},
     ("post", UNPAGED_LIST): {400, 401, 404, 413},
     ("get", f"{API}/datasets/{{id_or_slug}}/distributions/{{distribution_id}}/"): {401, 404},
