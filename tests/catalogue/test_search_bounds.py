@@ -78,13 +78,34 @@ def test_past_the_threshold_count_is_a_lower_bound_and_facets_are_estimates(
     assert buckets(body, "theme") == {"AGRI": 5}
     assert buckets(body, "format") == {"CSV": 5}
     # The page stops at the lower bound, and so do the links.
-    assert [r["slug"] for r in body["results"]][0] == "soil-0"
+    assert body["results"][0]["slug"] == "soil-0"
     assert len(body["results"]) == 3
     assert body["next"] is None
 
     landing = search(api_client)  # no parameters: six datasets, over the threshold too
     assert (landing["count"], landing["count_exact"], landing["facets_exact"]) == (3, False, False)
     assert sum(buckets(landing, "data_space").values()) == 6
+
+
+def test_withdrawn_datasets_are_left_out_of_counts_estimates_and_pages(
+    api_client, soil_datasets, settings
+):
+    from catalogue.models import Dataset
+
+    Dataset.objects.filter(slug__in=["soil-1", "soil-3"]).update(withdrawn_at=timezone.now())
+    settings.SEARCH_FACET_SAMPLE_ROWS = 1_000_000
+    settings.SEARCH_RANK_WINDOW = 1
+    exact = search(api_client, q="soil")
+    assert (exact["count"], exact["count_exact"]) == (3, True)
+    assert buckets(exact, "data_space") == {"agriculture": 3}
+
+    settings.SEARCH_EXACT_COUNT_UP_TO = 2
+    estimated = search(api_client, q="soil")
+    assert (estimated["count_exact"], estimated["facets_exact"]) == (False, False)
+    assert buckets(estimated, "data_space") == {"agriculture": 3}  # health's two are withdrawn
+    assert {r["slug"] for r in estimated["results"]} <= {"soil-0", "soil-2", "soil-4"}
+    landing = search(api_client)
+    assert sum(buckets(landing, "data_space").values()) == 4
 
 
 def test_pages_past_the_lower_bound_are_not_served(api_client, soil_datasets, settings):
