@@ -184,9 +184,11 @@ def dataset_search(
       and every facet from them; when there are more, ``total`` is that lower bound and the facets
       are counted on a repeatable block sample of about ``SEARCH_FACET_SAMPLE_ROWS`` rows of the
       catalogue, scaled up (``count_exact`` and ``facets_exact`` say which);
-    - relevance ranks the ``SEARCH_RANK_WINDOW`` most recently modified matches (all of them when
-      there are fewer) and the matches past the window follow newest first, so no request scores
-      every match; other orderings read the page through the indexes on modified and title.
+    - relevance ranks, in that same statement, the ``SEARCH_RANK_WINDOW`` most recently modified
+      of the matches it reads (of all matches when they are within the threshold; every match
+      when there are fewer than the window); the other matches follow newest first, so no
+      request scores every match. Other orderings read the page through the indexes on modified
+      and title.
     ``exact=True`` counts, ranks and facets every match (the CKAN-compatible API, whose harvesters
     rely on ``count``). Every statement runs on ``settings.CATALOGUE_READ_DATABASE`` (a read
     replica when one is configured) under ``SEARCH_STATEMENT_TIMEOUT_MS``; past it the search is
