@@ -182,6 +182,9 @@ class Dataset(models.Model):
     created = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
     withdrawn_reason = models.CharField(max_length=500, blank=True)
+    # What the last sync sent, stamped with the `modified` it left: a bulk resync that sends the
+    # same again, to a row no one changed since, is known unchanged without reading the item.
+    sync_digest = models.CharField(max_length=64, blank=True, editable=False)
     # Maintained by a PostgreSQL trigger (see migrations) on every insert and update, whatever
     # the write path; unused on SQLite.
     search_vector = SearchVectorField(null=True, editable=False)
@@ -231,8 +234,21 @@ def distribution_upload_path(instance: Distribution, filename: str) -> str:
     return f"{instance.dataset_id}/{instance.id}/{filename}"
 
 
+class FetchStatus(models.TextChoices):
+    """Where a file given by URL stands: fetched by a worker, verified, then stored."""
+
+    PENDING = "pending", "Pending"
+    READY = "ready", "Ready"
+    FAILED = "failed", "Failed"
+
+
 class Distribution(models.Model):
-    """A file or a service endpoint through which a dataset's data is obtained."""
+    """A file or a service endpoint through which a dataset's data is obtained.
+
+    ``file``, ``sha256`` and ``byte_size`` describe the bytes Passerelle holds. A file given by URL
+    (``source_url``) says what the publisher declared in ``source_sha256`` / ``source_byte_size``;
+    a worker fetches it and only bytes matching the declaration ever replace ``file``.
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="distributions")
@@ -249,14 +265,37 @@ class Distribution(models.Model):
         upload_to=distribution_upload_path, storage=distribution_storage, blank=True, max_length=500
     )
     access_url = models.URLField(blank=True, help_text="Service endpoint, for API distributions.")
+    source_url = models.URLField(
+        max_length=2000, blank=True, help_text="Where a worker fetches the file from (sync)."
+    )
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    source_byte_size = models.BigIntegerField(null=True, blank=True)
+    fetch_status = models.CharField(max_length=16, choices=FetchStatus.choices, blank=True)
+    fetch_error = models.CharField(max_length=500, blank=True)
+    fetch_attempts = models.PositiveSmallIntegerField(default=0)
+    # When the next attempt is due; while a worker fetches, a lease that keeps others off.
+    fetch_next_at = models.DateTimeField(null=True, blank=True)
+    fetched_at = models.DateTimeField(null=True, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["created", "id"]
+        indexes = [
+            # The sweep's question: which fetches are due? Only pending rows are indexed.
+            models.Index(
+                fields=["fetch_next_at"],
+                condition=Q(fetch_status="pending"),
+                name="distribution_fetch_due",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(byte_size__isnull=True) | Q(byte_size__gte=0),
                 name="distribution_byte_size_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(source_url="") | ~Q(source_sha256=""),
+                name="distribution_source_url_has_checksum",
             ),
             models.UniqueConstraint(
                 fields=["dataset", "identifier"],
@@ -279,6 +318,8 @@ class DatasetEventAction(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
     REINSTATED = "reinstated", "Reinstated"
     DELETED = "deleted", "Deleted"
+    FILE_FETCHED = "file_fetched", "File fetched"
+    FILE_FETCH_FAILED = "fetch_failed", "File fetch failed"
 
 
 class DatasetEvent(models.Model):

@@ -40,6 +40,38 @@ def publishers_stewarded_by(*, user: AbstractBaseUser | None) -> QuerySet[Publis
     return Publisher.objects.filter(stewards=user)
 
 
+def sync_lookups(*, publisher_slugs: set[str]) -> dict[str, dict[str, Any]]:
+    """What the items of a sync batch refer to, by the names the API takes, read once for the
+    whole batch: the publishers it names, and every data space, licence and theme (short
+    reference lists)."""
+    return {
+        "publisher": {p.slug: p for p in Publisher.objects.filter(slug__in=publisher_slugs)},
+        "data_space": {d.slug: d for d in DataSpace.objects.all()},
+        "licence": {lic.identifier: lic for lic in Licence.objects.all()},
+        "theme": {t.code: t for t in Theme.objects.all()},
+    }
+
+
+def sync_unchanged_rows(
+    *, user: AbstractBaseUser | None, keys: set[tuple[str, str]]
+) -> dict[tuple[str, str], tuple[Any, str, Any, str]]:
+    """For a bulk sync's (publisher slug, identifier) pairs: the listed datasets of publishers
+    the user stewards, as (id, slug, modified, sync_digest), in one query."""
+    if not keys:
+        return {}
+    rows = (
+        Dataset.objects.filter(
+            publisher__in=publishers_stewarded_by(user=user),
+            publisher__slug__in={slug for slug, _ in keys},
+            identifier__in={identifier for _, identifier in keys},
+            withdrawn_at__isnull=True,
+        )
+        .exclude(identifier="")
+        .values_list("publisher__slug", "identifier", "id", "slug", "modified", "sync_digest")
+    )
+    return {(row[0], row[1]): row[2:] for row in rows if (row[0], row[1]) in keys}
+
+
 def dataset_base_queryset() -> QuerySet[Dataset]:
     """What a list result needs, in a constant number of queries whatever the page size."""
     return (

@@ -22,10 +22,12 @@ logger = logging.getLogger(__name__)
 TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError)
 
 
-def send_now(task_name: str, *args: Any) -> bool:
-    """Send ``task_name`` now; False (logged) if the broker cannot take it."""
+def send_now(task_name: str, *args: Any, countdown: float | None = None) -> bool:
+    """Send ``task_name`` now (to run ``countdown`` seconds later, if given: keep it below the
+    broker's visibility timeout); False (logged) if the broker cannot take it."""
+    options = {"countdown": countdown} if countdown is not None else {}
     try:
-        current_app.send_task(task_name, args=list(args))
+        current_app.send_task(task_name, args=list(args), **options)
     except Exception as exc:  # kombu and redis-py raise many kinds of connection errors
         logger.warning(
             "could not enqueue %s%s (%s: %s); the periodic sweep will do it",
@@ -38,6 +40,6 @@ def send_now(task_name: str, *args: Any) -> bool:
     return True
 
 
-def enqueue_after_commit(task_name: str, *args: Any) -> None:
+def enqueue_after_commit(task_name: str, *args: Any, countdown: float | None = None) -> None:
     """Send ``task_name`` with ``args`` (ids, never model instances) after the commit."""
-    transaction.on_commit(lambda: send_now(task_name, *args))
+    transaction.on_commit(lambda: send_now(task_name, *args, countdown=countdown))

@@ -29,6 +29,8 @@ class ApiTokenView(APIView):
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "token"
+    # Its response is a secret: never kept to be replayed (core/api/idempotency.py).
+    idempotency_exempt = True
 
     @extend_schema(
         request=TokenObtainInputSerializer,

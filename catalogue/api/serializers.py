@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
@@ -17,6 +20,8 @@ from catalogue.models import (
     Publisher,
     Theme,
 )
+from catalogue.selectors import publishers_stewarded_by
+from catalogue.services.distributions import CHECKSUM_RE
 from core.api.serializers import StrictInputSerializer
 
 # --- small nested shapes --------------------------------------------------------------------
@@ -87,7 +92,54 @@ class DistributionOutputSerializer(serializers.Serializer):
     download_url = serializers.SerializerMethodField(
         help_text="Only for files of PUBLIC datasets; restricted bytes need a grant."
     )
+    source_url = serializers.SerializerMethodField(
+        help_text="For a file given by URL: where a worker fetches it from. Shown only to the "
+        "publisher's stewards: for restricted data it may be a way around the grant."
+    )
+    source_checksum = serializers.SerializerMethodField(
+        help_text="For a file given by URL: the declared sha256:<hex> the fetched bytes must "
+        "match. `checksum` and `byte_size` describe the bytes held, once fetched."
+    )
+    fetch_status = serializers.SerializerMethodField(
+        help_text="For a file given by URL: pending, ready or failed; null otherwise."
+    )
+    fetch_error = serializers.SerializerMethodField(
+        help_text="Why the last fetch failed, if it did (shown to the publisher's stewards)."
+    )
+    fetched_at = serializers.DateTimeField(allow_null=True)
     created = serializers.DateTimeField()
+
+    def _for_stewards(self, distribution: Distribution) -> bool:
+        """Whether the viewer stewards the distribution's publisher; asked once per response."""
+        root = self.root
+        stewarded = getattr(root, "_stewarded_publisher_ids", None)
+        if stewarded is None:
+            user = getattr(self.context.get("request"), "user", None)
+            stewarded = set(publishers_stewarded_by(user=user).values_list("pk", flat=True))
+            root._stewarded_publisher_ids = stewarded
+        return distribution.dataset.publisher_id in stewarded
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_source_url(self, distribution: Distribution) -> str | None:
+        if not distribution.source_url or not self._for_stewards(distribution):
+            return None
+        return distribution.source_url
+
+    @extend_schema_field(serializers.CharField())
+    def get_fetch_error(self, distribution: Distribution) -> str:
+        if not distribution.fetch_error or not self._for_stewards(distribution):
+            return ""
+        return distribution.fetch_error
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_source_checksum(self, distribution: Distribution) -> str | None:
+        return f"sha256:{distribution.source_sha256}" if distribution.source_sha256 else None
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=["pending", "ready", "failed"], allow_null=True)
+    )
+    def get_fetch_status(self, distribution: Distribution) -> str | None:
+        return distribution.fetch_status or None
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_download_url(self, distribution: Distribution) -> str | None:
@@ -211,6 +263,153 @@ class DistributionUploadInputSerializer(StrictInputSerializer):
         allow_blank=True,
         help_text="Optional sha256:<hex>; the upload is refused if the bytes differ.",
     )
+    identifier = serializers.CharField(
+        max_length=255,
+        required=False,
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text="Your own identifier for the file, unique within the dataset (what a sync "
+        "matches on).",
+    )
+
+
+# --- catalogue sync -------------------------------------------------------------------------
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class BatchLookupField(serializers.Field):
+    """A data space, licence, publisher or theme by the name the API takes, looked up in tables
+    read once for a whole batch (``context["lookups"]``, from selectors.sync_lookups): a
+    thousand items cost no query each."""
+
+    def __init__(self, *, kind: str, **kwargs: Any) -> None:
+        self.kind = kind
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            raise serializers.ValidationError(f"Give the {self.kind.replace('_', ' ')} by name.")
+        row = self.context["lookups"][self.kind].get(data)
+        if row is None:
+            raise serializers.ValidationError(f"Unknown {self.kind.replace('_', ' ')} '{data}'.")
+        return row
+
+    def to_representation(self, value: Any) -> Any:
+        return str(value)
+
+
+class SyncDistributionInputSerializer(StrictInputSerializer):
+    identifier = serializers.CharField(
+        max_length=255,
+        trim_whitespace=False,
+        help_text="Your own identifier for the file, unique within the dataset.",
+    )
+    title = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    description = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    format = serializers.CharField(
+        max_length=20,
+        required=False,
+        allow_blank=True,
+        help_text=f"One of {', '.join(FORMAT_MEDIA_TYPES)}; inferred from the URL if absent.",
+    )
+    media_type = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    access_url = serializers.URLField(
+        max_length=200, required=False, allow_blank=True, help_text="A service endpoint."
+    )
+    download_url = serializers.URLField(
+        max_length=2000,
+        required=False,
+        allow_blank=True,
+        help_text="A file for Passerelle to fetch (http or https, public address); "
+        "`checksum` is then required.",
+    )
+    checksum = serializers.CharField(
+        max_length=71,
+        required=False,
+        allow_blank=True,
+        help_text="sha256:<hex>. With download_url, the fetched bytes must match it; "
+        "the same checksum again is not fetched again.",
+    )
+    byte_size = serializers.IntegerField(
+        min_value=0,
+        required=False,
+        allow_null=True,
+        help_text="With download_url: the exact size; a longer answer is cut off and refused.",
+    )
+
+    def validate_checksum(self, value: str) -> str:
+        if value and not CHECKSUM_RE.match(value.strip()):
+            raise serializers.ValidationError("Give sha256: and 64 hexadecimal digits.")
+        return value
+
+    def validate(self, attrs: dict) -> dict:
+        if attrs.get("download_url") and not attrs.get("checksum"):
+            raise serializers.ValidationError(
+                {"checksum": ["Required with download_url: sha256:<hex>."]}
+            )
+        return attrs
+
+
+class SyncDatasetInputSerializer(DatasetInputSerializer):
+    """The dataset input, plus its files; names resolved from the batch's lookups."""
+
+    publisher = BatchLookupField(kind="publisher", help_text="The publisher's slug.")
+    data_space = BatchLookupField(kind="data_space", help_text="The data space's slug.")
+    licence = BatchLookupField(kind="licence", help_text="The licence identifier.")
+    themes = serializers.ListField(
+        child=BatchLookupField(kind="theme"),
+        required=False,
+        max_length=30,
+        help_text="Theme codes.",
+    )
+    distributions = SyncDistributionInputSerializer(
+        many=True,
+        required=False,
+        max_length=200,
+        help_text="The dataset's files and services, matched by identifier; those with an "
+        "identifier not listed are removed. Leave the key out to keep them as they are.",
+    )
+
+
+class SyncBulkItemInputSerializer(SyncDatasetInputSerializer):
+    identifier = serializers.CharField(
+        max_length=255,
+        trim_whitespace=False,
+        help_text="Your own identifier for the dataset (unique per publisher).",
+    )
+
+
+class SyncBulkInputSerializer(serializers.Serializer):
+    """Only for the schema: the view reads the items itself (to count them before anything)."""
+
+    items = SyncBulkItemInputSerializer(many=True)
+
+
+class SyncUpsertOutputSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
+    changed_fields = serializers.ListField(child=serializers.CharField())
+    dataset = DatasetDetailOutputSerializer()
+
+
+class SyncBulkItemOutputSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    identifier = serializers.CharField()
+    publisher = serializers.CharField()
+    id = serializers.UUIDField()
+    slug = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged"])
+    changed_fields = serializers.ListField(child=serializers.CharField())
+
+
+class SyncBulkCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+
+
+class SyncBulkOutputSerializer(serializers.Serializer):
+    items = SyncBulkItemOutputSerializer(many=True)
+    counts = SyncBulkCountsSerializer()
 
 
 # --- reference lists ------------------------------------------------------------------------

@@ -3,13 +3,24 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import views
+from . import sync_views, views
 
 router = SimpleRouter()
 router.lookup_value_regex = "[^/]+"
 router.register("datasets", views.DatasetViewSet, basename="dataset")
 
 urlpatterns = [
+    # Before the dataset routes: these paths would otherwise read as a dataset's slug.
+    path(
+        "datasets/by-identifier/<path:identifier>/",
+        sync_views.DatasetSyncViewSet.as_view({"put": "upsert"}),
+        name="dataset-by-identifier",
+    ),
+    path(
+        "datasets/bulk/",
+        sync_views.DatasetSyncViewSet.as_view({"post": "bulk"}),
+        name="dataset-bulk",
+    ),
     path(
         "datasets/<str:id_or_slug>/distributions/",
         views.DistributionListView.as_view(),

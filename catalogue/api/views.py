@@ -241,6 +241,7 @@ class DistributionListView(APIView):
                 "(error.code checksum_mismatch): nothing is stored."
             ),
             404: error_response("No such dataset among those of the publishers you steward."),
+            409: error_response("The dataset already has a file with this identifier."),
             413: error_response("The file is larger than the installation accepts."),
         },
     )
@@ -264,6 +265,7 @@ class DistributionListView(APIView):
             description=data.get("description", ""),
             media_type=data.get("media_type", ""),
             declared_checksum=data.get("checksum") or None,
+            identifier=data.get("identifier", ""),
         )
         return Response(
             DistributionOutputSerializer(distribution, context={"request": request}).data,

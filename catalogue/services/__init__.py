@@ -24,15 +24,20 @@ from .distributions import (
     upload_check_size,
 )
 from .events import dataset_event_record
+from .fetch import distribution_fetch, distributions_fetch_due
 from .licences import licence_publish_text
 from .stewardship import NotAStewardError, ensure_steward
 from .sync import (
     DatasetUpsert,
     DistributionData,
+    SyncItemsError,
+    UpsertItem,
     UpsertOutcome,
     dataset_reinstate,
     dataset_upsert,
     dataset_withdraw,
+    datasets_upsert,
+    sync_stamp,
 )
 
 __all__ = [
@@ -42,6 +47,8 @@ __all__ = [
     "DatasetUpsert",
     "DistributionData",
     "NotAStewardError",
+    "SyncItemsError",
+    "UpsertItem",
     "UpsertOutcome",
     "clean_identifier",
     "dataset_check_temporal",
@@ -52,14 +59,18 @@ __all__ = [
     "dataset_update",
     "dataset_upsert",
     "dataset_withdraw",
+    "datasets_upsert",
     "distribution_add_file",
     "distribution_add_service",
     "distribution_delete",
+    "distribution_fetch",
     "distribution_resolve_format",
+    "distributions_fetch_due",
     "ensure_steward",
     "licence_publish_text",
     "normalise_keywords",
     "normalise_languages",
+    "sync_stamp",
     "unique_dataset_slug",
     "upload_check_size",
 ]

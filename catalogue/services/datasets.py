@@ -37,6 +37,8 @@ DATASET_EDITABLE_FIELDS = {
     "landing_page", "contact_name", "contact_email", "version", "slug", "identifier",
 }  # fmt: skip
 MAX_IDENTIFIER_LENGTH = 255
+# Path segments of /api/v1/datasets/ that are not datasets: no dataset may take them as its slug.
+RESERVED_SLUGS = frozenset({"bulk", "by-identifier"})
 
 
 def normalise_keywords(keywords: Iterable[str]) -> list[str]:
@@ -121,7 +123,7 @@ def unique_dataset_slug(title: str, *, exclude_pk: Any = None) -> str:
     base = slugify(title)[:100] or "dataset"
     slug, n = base, 2
     existing = Dataset.objects.exclude(pk=exclude_pk) if exclude_pk else Dataset.objects.all()
-    while existing.filter(slug=slug).exists():
+    while slug in RESERVED_SLUGS or existing.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -177,6 +179,11 @@ def dataset_create(
     if _identifier_taken(identifier, data.publisher):
         raise _identifier_conflict(identifier, data.publisher)
     slug = data.slug or unique_dataset_slug(data.title)
+    if data.slug in RESERVED_SLUGS:
+        raise ConflictError(
+            f"The slug '{data.slug}' is reserved.",
+            fields={"slug": ["This slug is reserved; choose another."]},
+        )
     if data.slug and Dataset.objects.filter(slug=data.slug).exists():
         raise ConflictError(
             f"A dataset with the slug '{data.slug}' already exists.",
@@ -244,7 +251,9 @@ def dataset_update(*, user: AbstractBaseUser, dataset: Dataset, changes: dict[st
         if _identifier_taken(changes["identifier"], publisher, exclude_pk=dataset.pk):
             raise _identifier_conflict(changes["identifier"], publisher)
     new_slug = changes.get("slug", dataset.slug)
-    if new_slug != dataset.slug and Dataset.objects.filter(slug=new_slug).exists():
+    if new_slug != dataset.slug and (
+        new_slug in RESERVED_SLUGS or Dataset.objects.filter(slug=new_slug).exists()
+    ):
         raise ConflictError(
             f"A dataset with the slug '{changes['slug']}' already exists.",
             fields={"slug": ["This slug is taken."]},
@@ -255,6 +264,7 @@ def dataset_update(*, user: AbstractBaseUser, dataset: Dataset, changes: dict[st
     _check_temporal(dataset.temporal_start, dataset.temporal_end)
     if "modified" not in changes:
         dataset.modified = timezone.now()
+    dataset.sync_digest = ""  # a person's edit: the next sync compares field by field
     dataset.save()
     if themes is not None:
         if {t.pk for t in themes} != set(dataset.themes.values_list("pk", flat=True)):

@@ -8,7 +8,7 @@ import re
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from catalogue.formats import EXTENSION_FORMATS, FORMAT_MEDIA_TYPES, normalise_format
@@ -16,7 +16,7 @@ from catalogue.models import (
     Dataset,
     Distribution,
 )
-from core.errors import ApplicationError, PayloadTooLargeError
+from core.errors import ApplicationError, ConflictError, PayloadTooLargeError
 from core.text import single_line
 
 from .stewardship import ensure_steward
@@ -101,13 +101,20 @@ def distribution_add_file(
     description: str = "",
     media_type: str = "",
     declared_checksum: str | None = None,
+    identifier: str = "",
 ) -> Distribution:
     """Store an uploaded file as a distribution, recording its size and SHA-256.
 
     The hash is computed from the bytes received; a declared checksum that differs is refused
-    before anything is stored.
+    before anything is stored. ``identifier`` (the publisher's own, unique within the dataset)
+    lets a later sync refer to the file.
     """
+    from .datasets import clean_identifier
+
     ensure_steward(user=user, publisher=dataset.publisher)
+    identifier = clean_identifier(identifier)
+    if identifier and dataset.distributions.filter(identifier=identifier).exists():
+        raise _identifier_taken(identifier)
     upload_check_size(size=upload.size)
     expected = _parse_checksum(declared_checksum)
     code = _resolve_format(format, upload.name)
@@ -121,6 +128,7 @@ def distribution_add_file(
         )
     distribution = Distribution(
         dataset=dataset,
+        identifier=identifier,
         title=(single_line(title or upload.name or "") or "file")[:300],
         description=description,
         format=code,
@@ -136,10 +144,20 @@ def distribution_add_file(
         with transaction.atomic():
             distribution.save(force_insert=True)
             Dataset.objects.filter(pk=dataset.pk).update(modified=timezone.now())
+    except IntegrityError as exc:  # the identifier was taken meanwhile
+        distribution.file.delete(save=False)
+        raise _identifier_taken(identifier) from exc
     except Exception:
         distribution.file.delete(save=False)
         raise
     return distribution
+
+
+def _identifier_taken(identifier: str) -> ConflictError:
+    return ConflictError(
+        f"The dataset already has a distribution with the identifier '{identifier}'.",
+        fields={"identifier": ["This identifier is taken in this dataset."]},
+    )
 
 
 @transaction.atomic

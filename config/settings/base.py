@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.middleware.RejectNulMiddleware",
+    # Writes RateLimit-* on every response a throttle counted (core/api/throttling.py).
+    "core.api.throttling.RateLimitHeadersMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -71,6 +73,9 @@ MIDDLEWARE = [
     "accounts.middleware.StaffMfaRequiredMiddleware",
     # Last: turns a sign-in that django-axes refused into the lockout page or JSON error.
     "axes.middleware.AxesMiddleware",
+    # Really last: for a POST with an Idempotency-Key it runs the view itself, inside the key's
+    # transaction (core/api/idempotency.py), so no other middleware's process_view may follow.
+    "core.api.idempotency.IdempotencyMiddleware",
 ]
 
 AUTHENTICATION_BACKENDS = [
@@ -223,6 +228,19 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (deploy/nginx.conf maps it onto DISTRIBUTION_ROOT); empty: Django streams the bytes itself.
 DOWNLOAD_X_ACCEL_REDIRECT_PREFIX = env.str("DOWNLOAD_X_ACCEL_REDIRECT_PREFIX", default="")
 MAX_DISTRIBUTION_UPLOAD_BYTES = env.int("MAX_DISTRIBUTION_UPLOAD_BYTES", default=5 * 1024**3)
+# Catalogue sync (PUT /api/v1/datasets/by-identifier/..., POST /api/v1/datasets/bulk/).
+SYNC_BULK_MAX_ITEMS = env.int("SYNC_BULK_MAX_ITEMS", default=1000)
+SYNC_BULK_MAX_BYTES = env.int("SYNC_BULK_MAX_BYTES", default=32 * 1024**2)
+# Files given by URL, fetched by a worker. Private, loopback, link-local and reserved addresses
+# are refused unless this is on (closed networks; the test suite's local servers).
+FETCH_ALLOW_PRIVATE_ADDRESSES = env.bool("FETCH_ALLOW_PRIVATE_ADDRESSES", default=False)
+FETCH_CONNECT_TIMEOUT = env.float("FETCH_CONNECT_TIMEOUT", default=10.0)
+FETCH_READ_TIMEOUT = env.float("FETCH_READ_TIMEOUT", default=60.0)
+FETCH_DEADLINE_SECONDS = env.int("FETCH_DEADLINE_SECONDS", default=1800)
+FETCH_MAX_REDIRECTS = env.int("FETCH_MAX_REDIRECTS", default=5)
+FETCH_MAX_ATTEMPTS = env.int("FETCH_MAX_ATTEMPTS", default=4)
+FETCH_RETRY_BASE_SECONDS = env.float("FETCH_RETRY_BASE_SECONDS", default=60.0)
+FETCH_TEMP_DIR = env.str("FETCH_TEMP_DIR", default="") or None
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=20 * 1024**2)
 # The kinds of attachment accepted, recognised from their first bytes and their extension (the
 # client's Content-Type is not believed): a subset of access.services.attachments.KNOWN_TYPES.
@@ -292,9 +310,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "access.provision_missing_grants",
         "schedule": 60.0,
     },
+    "catalogue-fetch-due-files": {"task": "catalogue.fetch_due_files", "schedule": 60.0},
     "access-warn-expiring-grants": {
         "task": "access.warn_expiring_grants",
         "schedule": crontab(hour=6, minute=30),
+    },
+    "core-purge-idempotency-records": {
+        "task": "core.purge_idempotency_records",
+        "schedule": crontab(minute=17),
     },
 }
 
@@ -342,14 +365,13 @@ REST_FRAMEWORK = {
     # drf-spectacular's, plus the error responses every view can give (core/api/schema.py).
     "DEFAULT_SCHEMA_CLASS": "core.api.schema.AutoSchema",
     "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": [
-        "core.api.throttling.AnonRateThrottle",
-        "core.api.throttling.UserRateThrottle",
-    ],
+    # One budget per caller: per OAuth2 client, per user, per address for anonymous callers.
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.CallerRateThrottle"],
     "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="300/minute"),
         "user": env.str("THROTTLE_USER", default="1200/minute"),
+        "client": env.str("THROTTLE_CLIENT", default="3000/minute"),
         "token": env.str("THROTTLE_TOKEN", default="10/minute"),
     },
     "DATETIME_FORMAT": "iso-8601",
@@ -360,6 +382,20 @@ REST_FRAMEWORK = {
 # Set to an empty string to turn throttling off (benchmarks do, for a single client).
 if env.bool("THROTTLE_DISABLED", default=False):
     REST_FRAMEWORK["DEFAULT_THROTTLE_CLASSES"] = []
+# Where the rate-limit windows are counted (one round trip per request); empty: the Django cache.
+# While it does not answer, requests pass (fail open), with a warning once a minute.
+RATE_LIMIT_REDIS_URL = env.str("RATE_LIMIT_REDIS_URL", default=REDIS_URL)
+# The rate of a caller (core.api.throttling.Caller: client, user or ip): a dotted path to a
+# function answering "N/period" or None (unlimited), e.g. to give one partner client more room.
+THROTTLE_RATE_FOR_CALLER = env.str(
+    "THROTTLE_RATE_FOR_CALLER", default="core.api.throttling.rate_from_settings"
+)
+
+# Idempotency-Key on POST (core/api/idempotency.py): how long a key's first response is kept
+# and replayed (at least 24 hours, as clients expect), and how long a retry waits for the first
+# request with its key to finish before answering 409 with Retry-After.
+IDEMPOTENCY_KEY_TTL = timedelta(hours=env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24))
+IDEMPOTENCY_WAIT_SECONDS = env.float("IDEMPOTENCY_WAIT_SECONDS", default=10.0)
 
 SPECTACULAR_SETTINGS = {
     "TITLE": "Passerelle API",
@@ -470,6 +506,7 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # An outage of the cache logs one line a minute, not a traceback per request.
         "passerelle.cache": {"level": "WARNING", "filters": ["once_a_minute"]},
+        "passerelle.ratelimit": {"level": "WARNING", "filters": ["once_a_minute"]},
     },
 }
 

@@ -61,6 +61,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 REST_FRAMEWORK = {**REST_FRAMEWORK, "DEFAULT_THROTTLE_CLASSES": []}
+# Rate limits count in the (per-process) cache; tests of the Redis windows set this to REDIS_URL.
+RATE_LIMIT_REDIS_URL = ""
 # One folder per xdist worker: each test's files are removed after it, and a shared folder would
 # lose another worker's files mid-test.
 DISTRIBUTION_ROOT = VAR_DIR / f"test-distributions-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
@@ -77,3 +79,6 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Files by URL: the tests' servers listen on 127.0.0.1 (tests of the refusal turn this off).
+FETCH_ALLOW_PRIVATE_ADDRESSES = True
+FETCH_RETRY_BASE_SECONDS = 0.2

@@ -18,8 +18,8 @@ from rest_framework.exceptions import ParseError
 from core.errors import PayloadTooLargeError
 
 
-def _read_limited(stream) -> bytes:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+def _read_limited(stream, limit: int | None = None) -> bytes:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE if limit is None else limit
     data = stream.read(limit + 1) if stream is not None else b""
     if limit is not None and len(data) > limit:
         raise PayloadTooLargeError(
@@ -29,10 +29,14 @@ def _read_limited(stream) -> bytes:
 
 
 class JSONParser(parsers.JSONParser):
+    def max_bytes(self) -> int | None:
+        """The most this parser reads; None: DATA_UPLOAD_MAX_MEMORY_SIZE."""
+        return None
+
     def parse(self, stream, media_type=None, parser_context=None) -> Any:
         parser_context = parser_context or {}
         encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
-        data = _read_limited(stream)
+        data = _read_limited(stream, self.max_bytes())
         try:
             return json.loads(data.decode(encoding), parse_constant=self._refuse_constant)
         except RecursionError:

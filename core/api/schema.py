@@ -25,6 +25,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.views import APIView
 
+from core.api import idempotency
+
 # The body of every error response: core.errors.error_body. The known extra members are listed so
 # that generated clients type them; others may be added, hence additionalProperties.
 ERROR_SCHEMA: dict[str, Any] = {
@@ -117,9 +119,47 @@ class AutoSchema(SpectacularAutoSchema):
         for code, description in self._generic_errors(operation).items():
             if code not in responses and code not in not_given:
                 responses[code] = self._error(description)
+        if idempotency.honours_key(type(self.view), self.method, path):
+            self._describe_idempotency(operation, responses)
         # 2xx first, then the errors in order, as a reader scans them.
         operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def _describe_idempotency(self, operation: dict[str, Any], responses: dict) -> None:
+        """The Idempotency-Key header of every POST (core/api/idempotency.py), the mark on its
+        replays, and the two errors only a key can cause."""
+        operation.setdefault("parameters", []).append(
+            {
+                "in": "header",
+                "name": idempotency.HEADER,
+                "required": False,
+                "schema": {"type": "string", "minLength": 1, "maxLength": 257},
+                "description": "Makes a retry safe: a request repeated with the same key and "
+                "the same body within 24 hours gets the first response again (marked "
+                f"{idempotency.REPLAYED_HEADER}: true) and is not acted on twice. Up to 255 "
+                "printable ASCII characters, bare or as a quoted string; keys are your own "
+                "(another caller's key is another key). A 4xx is kept and replayed like a "
+                "success; a 5xx or 429 is not.",
+            }
+        )
+        for code, response in responses.items():
+            if code.startswith("2"):
+                response.setdefault("headers", {})[idempotency.REPLAYED_HEADER] = {
+                    "schema": {"type": "string", "enum": ["true"]},
+                    "description": "Present on a replay of the first response to this "
+                    "Idempotency-Key.",
+                }
+        responses.setdefault(
+            "409",
+            self._error(
+                "A request with the same Idempotency-Key is still being processed (error.code "
+                "idempotency_key_in_use): retry after the Retry-After header."
+            ),
+        )
+        responses["422"] = self._error(
+            "The Idempotency-Key was already used with a different request (error.code "
+            "idempotency_key_reused)."
+        )
 
     def _error(self, description: str) -> dict[str, Any]:
         ref = self.resolve_serializer(ErrorSerializer, "response").ref
@@ -159,7 +199,8 @@ class AutoSchema(SpectacularAutoSchema):
         if _throttled(self.view):
             errors["429"] = (
                 "Too many requests: try again after error.retry_after_seconds (also the "
-                "Retry-After header)."
+                "Retry-After header). Every counted response carries RateLimit-Policy and "
+                "RateLimit (and RateLimit-Limit, -Remaining, -Reset)."
             )
         errors["500"] = "Unexpected error; it has been logged (error.code server_error)."
         errors["503"] = "A service Passerelle depends on (the database) does not answer; retry."

@@ -1,0 +1,192 @@
+"""HTTP requests to URLs that callers give us (files by URL, harvest sources, webhooks).
+
+A URL checked when it arrived may resolve elsewhere when it is fetched (DNS rebinding), and a
+public server may redirect to an internal one. So the check is made where it cannot be dodged:
+on the socket, after it connected, against the address it actually reached. Redirects are
+followed by hand, a few at most, each hop checked again. Proxies from the environment are
+ignored (the address reached would be the proxy's).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from core.net import UnsafeURLError, address_is_public, private_addresses_allowed, url_check_public
+
+USER_AGENT = "Passerelle (+https://github.com/passerelle; file fetcher)"
+_REDIRECTS = {301, 302, 303, 307, 308}
+
+
+def _check_peer(connection: HTTPConnection, sock) -> None:
+    if private_addresses_allowed():
+        return
+    try:
+        address = sock.getpeername()[0]
+    except OSError:
+        return  # not connected after all: the request fails on its own
+    if not address_is_public(address):
+        sock.close()
+        raise UnsafeURLError(
+            f"The host '{connection.host}' connected to a private or reserved address; "
+            "only public addresses are fetched."
+        )
+
+
+class _PublicHTTPConnection(HTTPConnection):
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _check_peer(self, sock)
+        return sock
+
+
+class _PublicHTTPSConnection(HTTPSConnection):
+    def _new_conn(self):
+        sock = super()._new_conn()
+        _check_peer(self, sock)
+        return sock
+
+
+class _PublicHTTPConnectionPool(HTTPConnectionPool):
+    ConnectionCls = _PublicHTTPConnection
+
+
+class _PublicHTTPSConnectionPool(HTTPSConnectionPool):
+    ConnectionCls = _PublicHTTPSConnection
+
+
+class _PublicAdapter(HTTPAdapter):
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {
+            "http": _PublicHTTPConnectionPool,
+            "https": _PublicHTTPSConnectionPool,
+        }
+
+
+def public_http_session() -> requests.Session:
+    """A requests session whose every connection must reach a public address (unless
+    FETCH_ALLOW_PRIVATE_ADDRESSES) and that never uses proxies or .netrc from the environment."""
+    session = requests.Session()
+    session.trust_env = False
+    session.headers["User-Agent"] = USER_AGENT
+    # The bytes as stored at the source, which is what a declared checksum covers.
+    session.headers["Accept-Encoding"] = "identity"
+    adapter = _PublicAdapter(max_retries=0)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class FetchError(Exception):
+    """A fetch that did not give the bytes. ``transient``: worth trying again later (the network,
+    a timeout, the server's 5xx or 429); otherwise the source itself is wrong."""
+
+    def __init__(self, message: str, *, transient: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        self.transient = transient
+
+
+@dataclass(frozen=True)
+class FetchLimits:
+    max_bytes: int
+    connect_timeout: float
+    read_timeout: float
+    deadline_seconds: float
+    max_redirects: int
+
+
+@contextmanager
+def fetch_stream(url: str, *, limits: FetchLimits) -> Iterator[Iterator[bytes]]:
+    """Open ``url`` (GET, redirects followed by hand and checked) and yield an iterator over its
+    body in chunks. Raises FetchError when the answer is not a 200, when it announces or sends
+    more than ``limits.max_bytes``, or when the whole exchange outlasts the deadline."""
+    deadline = time.monotonic() + limits.deadline_seconds
+    session = public_http_session()
+    response = None
+    try:
+        current = url
+        for _hop in range(limits.max_redirects + 1):
+            try:
+                url_check_public(current)
+            except UnsafeURLError as exc:
+                raise FetchError(str(exc), transient=False) from None
+            try:
+                response = session.get(
+                    current,
+                    stream=True,
+                    allow_redirects=False,
+                    timeout=(limits.connect_timeout, limits.read_timeout),
+                )
+            except UnsafeURLError as exc:
+                raise FetchError(str(exc), transient=False) from None
+            except requests.RequestException as exc:
+                cause = exc
+                while cause is not None:  # urllib3 wraps the peer check's refusal
+                    if isinstance(cause, UnsafeURLError):
+                        raise FetchError(str(cause), transient=False) from None
+                    cause = cause.__context__ or cause.__cause__
+                raise FetchError(_describe(exc), transient=True) from None
+            if response.status_code not in _REDIRECTS:
+                break
+            location = response.headers.get("Location")
+            response.close()
+            if not location:
+                raise FetchError("The server redirected without a Location.", transient=False)
+            current = urljoin(current, location)
+            if time.monotonic() > deadline:
+                raise FetchError("The fetch took too long.", transient=True)
+        else:
+            raise FetchError(
+                f"The server redirected more than {limits.max_redirects} times.", transient=False
+            )
+        status = response.status_code
+        if status != 200:
+            transient = status >= 500 or status in (408, 429)
+            raise FetchError(f"The server answered HTTP {status}.", transient=transient)
+        declared = response.headers.get("Content-Length")
+        if declared and declared.isdigit() and int(declared) > limits.max_bytes:
+            raise FetchError(
+                f"The server announces {int(declared):,} bytes; at most "
+                f"{limits.max_bytes:,} are accepted.",
+                transient=False,
+            )
+        yield _bounded_chunks(response, limits.max_bytes, deadline)
+    finally:
+        if response is not None:
+            response.close()
+        session.close()
+
+
+def _bounded_chunks(response: requests.Response, max_bytes: int, deadline: float):
+    received = 0
+    try:
+        for chunk in response.iter_content(chunk_size=256 * 1024):
+            received += len(chunk)
+            if received > max_bytes:
+                raise FetchError(
+                    f"The server sent more than {max_bytes:,} bytes; the rest was not read.",
+                    transient=False,
+                )
+            if time.monotonic() > deadline:
+                raise FetchError("The fetch took too long.", transient=True)
+            yield chunk
+    except requests.RequestException as exc:
+        raise FetchError(_describe(exc), transient=True) from None
+
+
+def _describe(exc: requests.RequestException) -> str:
+    if isinstance(exc, requests.Timeout):
+        return "The server did not answer in time."
+    if isinstance(exc, requests.ConnectionError):
+        return "The server could not be reached."
+    return f"The request failed ({type(exc).__name__})."
