@@ -27,7 +27,7 @@ CREATE INDEX IF NOT EXISTS dataset_facet_cover ON catalogue_dataset
 
 
 class Migration(migrations.Migration):
-    dependencies = [("catalogue", "0009_dataset_identifier_withdrawal_events")]
+    dependencies = [("catalogue", "0010_sync_digest_and_files_by_url")]
 
     operations = [
         postgresql_only(CREATE_SQL, DROP_SQL),
