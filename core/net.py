@@ -68,12 +68,13 @@ def private_addresses_allowed() -> bool:
     return bool(getattr(settings, "FETCH_ALLOW_PRIVATE_ADDRESSES", False))
 
 
-def url_check_public(url: str, *, resolve: bool = True) -> None:
+def url_check_public(url: str, *, resolve: bool = True, allow_private: bool | None = None) -> None:
     """Refuse (UnsafeURLError) a URL that is not http(s) with a host, carries credentials, or
     whose host resolves to any non-public address (every address is checked: one bad answer is
-    enough to refuse). ``FETCH_ALLOW_PRIVATE_ADDRESSES`` lifts the address rule (tests, closed
-    networks). A check at input is not enough on its own (DNS can answer differently a second
-    later): connections made through :func:`public_http_session` check the address they reach.
+    enough to refuse). ``allow_private`` (by default ``FETCH_ALLOW_PRIVATE_ADDRESSES``) lifts the
+    address rule (tests, closed networks). A check at input is not enough on its own (DNS can
+    answer differently a second later): connections made through
+    ``core.outbound.public_http_session`` check the address they reach.
     """
     import socket
     from urllib.parse import urlsplit
@@ -90,7 +91,9 @@ def url_check_public(url: str, *, resolve: bool = True) -> None:
         raise UnsafeURLError("The URL has no host.")
     if parts.username is not None or parts.password is not None:
         raise UnsafeURLError("The URL must not carry a user name or password.")
-    if not resolve or private_addresses_allowed():
+    if allow_private is None:
+        allow_private = private_addresses_allowed()
+    if not resolve or allow_private:
         return
     try:
         answers = socket.getaddrinfo(

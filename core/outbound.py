@@ -27,8 +27,6 @@ _REDIRECTS = {301, 302, 303, 307, 308}
 
 
 def _check_peer(connection: HTTPConnection, sock) -> None:
-    if private_addresses_allowed():
-        return
     try:
         address = sock.getpeername()[0]
     except OSError:
@@ -72,15 +70,18 @@ class _PublicAdapter(HTTPAdapter):
         }
 
 
-def public_http_session() -> requests.Session:
+def public_http_session(*, allow_private: bool | None = None) -> requests.Session:
     """A requests session whose every connection must reach a public address (unless
-    FETCH_ALLOW_PRIVATE_ADDRESSES) and that never uses proxies or .netrc from the environment."""
+    ``allow_private``, by default FETCH_ALLOW_PRIVATE_ADDRESSES) and that never uses proxies or
+    .netrc from the environment."""
+    if allow_private is None:
+        allow_private = private_addresses_allowed()
     session = requests.Session()
     session.trust_env = False
     session.headers["User-Agent"] = USER_AGENT
     # The bytes as stored at the source, which is what a declared checksum covers.
     session.headers["Accept-Encoding"] = "identity"
-    adapter = _PublicAdapter(max_retries=0)
+    adapter = HTTPAdapter(max_retries=0) if allow_private else _PublicAdapter(max_retries=0)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session

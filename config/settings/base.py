@@ -319,6 +319,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.purge_idempotency_records",
         "schedule": crontab(minute=17),
     },
+    # Enqueues the harvest sources whose interval has passed (a source is never run twice at once).
+    "interop-harvest-due-sources": {"task": "interop.harvest_due_sources", "schedule": 300.0},
+}
+
+# Harvesting other catalogues (interop.harvest): every fetch is bounded in time, size and pages.
+HARVEST_CONNECT_TIMEOUT = env.float("HARVEST_CONNECT_TIMEOUT", default=10.0)
+HARVEST_READ_TIMEOUT = env.float("HARVEST_READ_TIMEOUT", default=60.0)
+HARVEST_RUN_DEADLINE_SECONDS = env.int("HARVEST_RUN_DEADLINE_SECONDS", default=3600)
+HARVEST_MAX_PAGES = env.int("HARVEST_MAX_PAGES", default=1000)
+HARVEST_MAX_PAGE_BYTES = env.int("HARVEST_MAX_PAGE_BYTES", default=50 * 1024**2)
+HARVEST_CKAN_ROWS = env.int("HARVEST_CKAN_ROWS", default=100)
+# Sources on private, loopback or link-local addresses are refused (the server must not be
+# turned against its own network); a deployment harvesting an intranet catalogue turns this on.
+HARVEST_ALLOW_PRIVATE_ADDRESSES = env.bool("HARVEST_ALLOW_PRIVATE_ADDRESSES", default=False)
+# JSON-LD contexts named by URL are read from these local copies, never fetched.
+HARVEST_JSONLD_CONTEXTS = {
+    "https://semiceu.github.io/DCAT-AP/releases/3.0.1/context/dcat-ap.jsonld": str(
+        BASE_DIR / "interop" / "harvest" / "contexts" / "dcat-ap-3.0.1.jsonld"
+    ),
 }
 
 if REDIS_URL:

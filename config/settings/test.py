@@ -82,3 +82,5 @@ STORAGES = {
 # Files by URL: the tests' servers listen on 127.0.0.1 (tests of the refusal turn this off).
 FETCH_ALLOW_PRIVATE_ADDRESSES = True
 FETCH_RETRY_BASE_SECONDS = 0.2
+# Harvest tests serve their fixture catalogues from a thread on 127.0.0.1.
+HARVEST_ALLOW_PRIVATE_ADDRESSES = True

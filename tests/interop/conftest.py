@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import pytest
 from pyshacl import validate
 from rdflib import Graph
 from rdflib.namespace import SH
@@ -43,3 +44,12 @@ def shacl_check(data: Graph, *shape_files: str) -> ShaclReport:
     return ShaclReport(
         violations=severities.count(SH.Violation), warnings=severities.count(SH.Warning), text=text
     )
+
+
+@pytest.fixture
+def catalogue_server():
+    """A local HTTP server for harvest sources, stopped after the test."""
+    from .harvest_server import CatalogueServer
+
+    with CatalogueServer() as server:
+        yield server

@@ -1,0 +1,1 @@
+"""Harvesting other catalogues (DCAT-AP and CKAN) into this one."""
