@@ -7,13 +7,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.expressions import RawSQL
 
 from core.api import lookups
-from core.errors import NotFoundError
+from core.errors import ApplicationError, NotFoundError
 from core.partners import partner_context
 
 from .formats import FORMAT_CHOICES, normalise_format
@@ -27,7 +28,7 @@ from .models import (
     Publisher,
     Theme,
 )
-from .search import rank_annotation, search_filter
+from .search import pg_tsquery, rank_annotation, search_filter
 
 ORDERINGS = ("relevance", "-modified", "modified", "title", "-title")
 
@@ -122,12 +123,26 @@ def dataset_export_queryset(*, modified_since: datetime | None = None) -> QueryS
 
 @dataclass
 class SearchPage:
+    """One page of a search. ``total`` is exact when ``count_exact``; otherwise it is a lower
+    bound (settings.SEARCH_EXACT_COUNT_UP_TO). ``facets`` are exact counts when ``facets_exact``;
+    otherwise estimates from a sample of the catalogue, scaled to it."""
+
     total: int
     page_ids: list[uuid.UUID]
     facets: dict[str, list[dict[str, Any]]]
+    count_exact: bool = True
+    facets_exact: bool = True
+
+
+class SearchTimeoutError(ApplicationError):
+    """The search ran past settings.SEARCH_STATEMENT_TIMEOUT_MS and was cancelled."""
+
+    status_code = 503
+    code = "search_timeout"
 
 
 _ORDER_FIELDS = {
+    "relevance": ("-modified", "id"),  # past the rank window: the newest first
     "-modified": ("-modified", "id"),
     "modified": ("modified", "id"),
     "title": ("title", "id"),
@@ -199,20 +214,221 @@ _RELEVANCE_PAGE_SQL = """
 
 
 def dataset_search(
-    *, matches: QuerySet[Dataset], q: str | None, ordering: str | None, offset: int, limit: int
+    *,
+    matches: QuerySet[Dataset],
+    q: str | None,
+    ordering: str | None,
+    offset: int,
+    limit: int,
+    exact: bool = False,
 ) -> SearchPage:
     """One page of ``matches`` (already searched and filtered), its total and its facets.
 
-    One statement finds the matching rows once and derives the total and every facet from them,
-    so the cost does not multiply with the number of facets. With relevance ordering the page
-    comes from the same statement (the rank is computed once); other orderings read the page
-    through the indexes on modified and title.
+    On PostgreSQL the cost stays bounded however many datasets match (``exact=False``):
+    - one statement reads at most ``SEARCH_EXACT_COUNT_UP_TO`` + 1 matches and derives the total
+      and every facet from them; when there are more, ``total`` is that lower bound and the facets
+      are counted on a repeatable block sample of about ``SEARCH_FACET_SAMPLE_ROWS`` rows of the
+      catalogue, scaled up (``count_exact`` and ``facets_exact`` say which);
+    - relevance ranks, in that same statement, the ``SEARCH_RANK_WINDOW`` most recently modified
+      of the matches it reads (of all matches when they are within the threshold; every match
+      when there are fewer than the window); the other matches follow newest first, so no
+      request scores every match. Other orderings read the page through the indexes on modified
+      and title.
+    ``exact=True`` counts, ranks and facets every match (the CKAN-compatible API, whose harvesters
+    rely on ``count``). Every statement runs on ``settings.CATALOGUE_READ_DATABASE`` (a read
+    replica when one is configured) under ``SEARCH_STATEMENT_TIMEOUT_MS``; past it the search is
+    cancelled with ``SearchTimeoutError`` (503).
     """
     ordering = ordering or ("relevance" if q else "-modified")
+    alias = settings.CATALOGUE_READ_DATABASE
+    matches = matches.using(alias)
+    db = connections[alias]
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            return _search_everything(
+                matches=matches, q=q, ordering=ordering, offset=offset, limit=limit, cursor=cursor
+            )
+    nested = db.in_atomic_block
+    timeout_ms = settings.SEARCH_STATEMENT_TIMEOUT_MS
+    try:
+        with transaction.atomic(using=alias), db.cursor() as cursor:
+            # Local to this transaction: nothing else on the connection inherits the limit.
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{timeout_ms}ms"])
+            search = _search_everything if exact else _search_bounded
+            page = search(
+                matches=matches, q=q, ordering=ordering, offset=offset, limit=limit, cursor=cursor
+            )
+            if nested:  # the caller's transaction goes on: give it its own limit back
+                cursor.execute("SET LOCAL statement_timeout TO DEFAULT")
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != _QUERY_CANCELED:
+            raise
+        raise SearchTimeoutError(
+            f"The search took longer than {timeout_ms / 1000:g} s and was stopped. Add words or "
+            "filters to narrow it, or try again in a moment.",
+            extra={"timeout_ms": timeout_ms},
+        ) from None
+    return page
+
+
+_QUERY_CANCELED = "57014"  # PostgreSQL's SQLSTATE for statement_timeout (and cancel requests)
+
+
+def _facet_columns(matches: QuerySet[Dataset], *extra: str) -> QuerySet:
+    columns = ["id", "data_space_id", "publisher_id", "licence_id", "access_rights", *extra]
+    if connections[matches.db].vendor != "postgresql":
+        return matches.order_by().values(*columns)
+    return (
+        matches.order_by()
+        .annotate(
+            facet_theme_ids=RawSQL("catalogue_dataset.facet_theme_ids", ()),
+            facet_formats=RawSQL("catalogue_dataset.facet_formats", ()),
+        )
+        .values(*columns, "facet_theme_ids", "facet_formats")
+    )
+
+
+def _read_facet_rows(rows, *, scale: float = 1.0):
+    counts: dict[str, list[tuple[str, int]]] = {}
+    ids: dict[str, list[uuid.UUID]] = {"page": [], "window": []}
+    total = 0
+    for facet, value, count in rows:
+        if facet in ids:
+            ids[facet].append(uuid.UUID(value))
+        elif facet == "count":  # the matches themselves, not the facets' grand total
+            total = int(count)
+        elif facet == "total":
+            total = max(total, int(count))
+        else:
+            counts.setdefault(facet, []).append((value, round(int(count) * scale)))
+    return total, counts, ids["page"], ids["window"]
+
+
+def _ordered_ids(matches: QuerySet[Dataset], ordering: str, start: int, stop: int) -> list:
+    if stop <= start:
+        return []
+    ordered = matches.order_by(*_ORDER_FIELDS[ordering]).values_list("id", flat=True)
+    return list(ordered[start:stop])
+
+
+def _search_bounded(
+    *, matches: QuerySet[Dataset], q: str | None, ordering: str, offset: int, limit: int, cursor
+) -> SearchPage:
+    threshold = settings.SEARCH_EXACT_COUNT_UP_TO
+    window = settings.SEARCH_RANK_WINDOW
+    ranked = ordering == "relevance" and bool(q)
+    columns = _facet_columns(matches, *(("modified", "search_vector") if ranked else ()))
+    bounded_sql, params = columns[: threshold + 1].query.sql_with_params()
+    # Facets of the matches read only when they are all of them; past the threshold the
+    # aggregate reads nothing (a one-time filter) and the sample gives the facets instead.
+    sql = f"WITH m AS ({bounded_sql}), {_PG_GATED_FACETS_SQL}"
+    params = [*params, threshold]
+    if ranked and offset < window:
+        # The window: the newest of the matches this statement reads (all of them up to the
+        # threshold), ranked; only these rows are scored.
+        sql += _RANKED_WINDOW_PAGE_SQL
+        params += [window, pg_tsquery(q), min(limit, window - offset), offset]
+    if ranked and offset + limit > window:
+        sql += _WINDOW_IDS_SQL  # past the window the page leaves these out
+        params += [window]
+    cursor.execute(sql, params)
+    total, counts, page_ids, window_ids = _read_facet_rows(cursor.fetchall())
+    count_exact = total <= threshold
+    if not count_exact:
+        total = threshold
+        counts = _sampled_facet_counts(matches, cursor)
+
+    # Pages stop at ``total``: past the threshold it is the last position served.
+    stop = min(offset + limit, total)
+    if ranked:
+        page_ids = page_ids[: max(0, stop - offset)]
+        if offset + len(page_ids) < stop and total > window:
+            rest = matches if count_exact else matches.exclude(pk__in=window_ids)
+            start = max(offset, window) - (0 if count_exact else window)
+            page_ids += _ordered_ids(rest, "relevance", start, start + stop - max(offset, window))
+    elif ordering == "relevance":
+        page_ids = _ordered_ids(matches, "-modified", offset, stop)
+    else:
+        page_ids = _ordered_ids(matches, ordering, offset, stop)
+    return SearchPage(
+        total=total,
+        page_ids=page_ids,
+        facets=_label_facets(counts, using=matches.db),
+        count_exact=count_exact,
+        facets_exact=count_exact,
+    )
+
+
+# The same facets, counted only when the matches read (at most the threshold + 1) are all of
+# them: otherwise the aggregate's one-time filter is false and it reads nothing. The number of
+# matches read comes apart ('count').
+_PG_GATED_FACETS_SQL = (
+    _PG_FACETS_SQL.replace(  # noqa: S608 - constant SQL; the threshold is a parameter
+        "FROM m\n         GROUP BY",
+        "FROM m WHERE (SELECT count(*) FROM m) <= %s\n         GROUP BY",
+    )
+    + "    UNION ALL SELECT 'count', '', count(*) FROM m\n"
+)
+
+
+_RANKED_WINDOW_PAGE_SQL = """
+    UNION ALL
+    SELECT * FROM (
+        SELECT 'page', CAST(w.id AS TEXT), 0
+          FROM (SELECT id, modified, search_vector FROM m ORDER BY modified DESC, id LIMIT %s) w
+         ORDER BY ts_rank(w.search_vector, to_tsquery('simple'::regconfig, %s)) DESC,
+                  w.modified DESC, w.id
+         LIMIT %s OFFSET %s
+    ) page
+"""
+
+_WINDOW_IDS_SQL = """
+    UNION ALL
+    SELECT * FROM (
+        SELECT 'window', CAST(id AS TEXT), 0 FROM m ORDER BY modified DESC, id LIMIT %s
+    ) window_ids
+"""
+
+
+# Where the dataset table enters a compiled matches query (subqueries name other tables or
+# alias it): the block sample goes there.
+_DATASET_FROM = 'FROM "catalogue_dataset"'
+_SAMPLE_SEED = 20260101  # the same blocks on every request: stable facets while paging
+
+
+def _sampled_facet_counts(matches: QuerySet[Dataset], cursor) -> dict[str, list[tuple[str, int]]]:
+    """Facet counts of ``matches`` estimated on a block sample of about
+    ``SEARCH_FACET_SAMPLE_ROWS`` rows of the catalogue (TABLESAMPLE SYSTEM), scaled to it: the
+    cost follows the sample size, not the catalogue's or the match count."""
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'catalogue_dataset'::regclass")
+    estimated_rows = cursor.fetchone()[0]
+    percent = (
+        min(100.0, 100.0 * settings.SEARCH_FACET_SAMPLE_ROWS / estimated_rows)
+        if estimated_rows > 0
+        else 100.0  # never analysed: read it all
+    )
+    inner_sql, params = _facet_columns(matches).query.sql_with_params()
+    if _DATASET_FROM not in inner_sql:
+        raise RuntimeError("The matches query does not read catalogue_dataset directly.")
+    sampled_sql = inner_sql.replace(
+        _DATASET_FROM,
+        f"{_DATASET_FROM} TABLESAMPLE SYSTEM ({percent:.6f}) REPEATABLE ({_SAMPLE_SEED})",
+        1,
+    )
+    cursor.execute(f"WITH m AS ({sampled_sql}), {_PG_FACETS_SQL}", params)
+    _, counts, _, _ = _read_facet_rows(cursor.fetchall(), scale=100.0 / percent)
+    return counts
+
+
+def _search_everything(
+    *, matches: QuerySet[Dataset], q: str | None, ordering: str, offset: int, limit: int, cursor
+) -> SearchPage:
+    """Counts, facets and (with relevance) ranks every match: one statement finds the matching
+    rows once and derives the total, every facet and the ranked page from them."""
     rank = rank_annotation(q) if q and ordering == "relevance" else None
     if ordering == "relevance" and rank is None:
         ordering = "-modified"  # no q, or SQLite: nothing to rank by
-    on_postgresql = connection.vendor == "postgresql"
+    on_postgresql = cursor.db.vendor == "postgresql"
 
     inner = matches.order_by()
     columns = ["id", "data_space_id", "publisher_id", "licence_id", "access_rights"]
@@ -232,35 +448,23 @@ def dataset_search(
         + (_RELEVANCE_PAGE_SQL if rank is not None else "")
     )
     params = [*params, limit, offset] if rank is not None else list(params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-
-    counts: dict[str, list[tuple[str, int]]] = {}
-    page_ids: list[uuid.UUID] = []
-    total = 0
-    for facet, value, count in rows:
-        if facet == "page":
-            page_ids.append(uuid.UUID(value))
-        elif facet == "total":
-            total = int(count)
-        else:
-            counts.setdefault(facet, []).append((value, int(count)))
+    cursor.execute(sql, params)
+    total, counts, page_ids, _ = _read_facet_rows(cursor.fetchall())
     if rank is None and total > offset:
-        page_ids = list(
-            matches.order_by(*_ORDER_FIELDS[ordering]).values_list("id", flat=True)[
-                offset : offset + limit
-            ]
-        )
-    return SearchPage(total=total, page_ids=page_ids, facets=_label_facets(counts))
+        page_ids = _ordered_ids(matches, ordering, offset, offset + limit)
+    return SearchPage(
+        total=total, page_ids=page_ids, facets=_label_facets(counts, using=matches.db)
+    )
 
 
-def _label_facets(counts: dict[str, list[tuple[str, int]]]) -> dict[str, list[dict[str, Any]]]:
+def _label_facets(
+    counts: dict[str, list[tuple[str, int]]], *, using: str = "default"
+) -> dict[str, list[dict[str, Any]]]:
     def labelled(facet: str, model, value_field: str, label_field: str):
         pairs = counts.get(facet, [])
         names = {
             str(row["pk"]): (row[value_field], row[label_field])
-            for row in model.objects.filter(pk__in=[int(v) for v, _ in pairs]).values(
+            for row in model.objects.using(using).filter(pk__in=[int(v) for v, _ in pairs]).values(
                 "pk", value_field, label_field
             )
         } if pairs else {}  # fmt: skip
@@ -288,8 +492,9 @@ def _label_facets(counts: dict[str, list[tuple[str, int]]]) -> dict[str, list[di
 
 
 def datasets_by_ids(ids: list[uuid.UUID]) -> list[Dataset]:
-    """Rows for a page of ids, in the order given, with what the list shape needs."""
-    by_id = dataset_base_queryset().in_bulk(ids)
+    """Rows for a page of ids, in the order given, with what the list shape needs (read where
+    the search ran: the replica when one is configured)."""
+    by_id = dataset_base_queryset().using(settings.CATALOGUE_READ_DATABASE).in_bulk(ids)
     return [by_id[i] for i in ids if i in by_id]
 
 

@@ -14,6 +14,15 @@ Environment:
     FORWARDED_ALLOW_IPS    proxies trusted for X-Forwarded-* (default 127.0.0.1,::1; "*" only
                            where nothing but the proxy can reach gunicorn, as in docker-compose)
     LOG_LEVEL              gunicorn's error-log level (default info)
+
+Sizing: each request holds one thread and one PostgreSQL connection (CONN_MAX_AGE keeps it),
+so workers x threads is the number of searches that run at once; a search waits on PostgreSQL
+most of its time, which is why threads help. The search benchmark (docs/benchmarks.md) runs 2
+workers x 4 threads on 2 cores. Keep workers x threads per web container, summed over the
+containers, below PostgreSQL's max_connections. Every search is cut at
+SEARCH_STATEMENT_TIMEOUT_MS (503, error.code search_timeout), so a slow one holds its thread for
+a bounded time; more web containers behind nginx, and a read replica for searches
+(DATABASE_REPLICA_URL), scale out from there.
 """
 
 import os

@@ -57,6 +57,9 @@ class DatasetFilterSet(django_filters.FilterSet):
     )
     access_rights = django_filters.MultipleChoiceFilter(
         choices=AccessRights.choices,
+        # A column of the dataset row: no join, so no duplicates for DISTINCT to remove (and
+        # DISTINCT would make the search read every match before stopping at the threshold).
+        distinct=False,
         help_text="PUBLIC, RESTRICTED or NON_PUBLIC; repeat for several.",
         error_messages=choice_error_messages("access rights value"),
     )

@@ -492,11 +492,25 @@ class FacetsSerializer(serializers.Serializer):
 # describing it as an array of pages, as it does for the response of any `list` action.
 @extend_schema_serializer(many=False)
 class DatasetSearchOutputSerializer(serializers.Serializer):
-    count = serializers.IntegerField()
+    count = serializers.IntegerField(
+        help_text="Matching datasets. Exact when count_exact is true; otherwise a lower bound "
+        "(the installation's SEARCH_EXACT_COUNT_UP_TO, 10,000 by default): there are more, "
+        "and pages stop there."
+    )
+    count_exact = serializers.BooleanField(
+        help_text="False when more datasets match than the search counts exactly."
+    )
     next = serializers.URLField(allow_null=True)
     previous = serializers.URLField(allow_null=True)
     results = DatasetListOutputSerializer(many=True)
-    facets = FacetsSerializer()
+    facets = FacetsSerializer(
+        help_text="Counts per value among the matches: exact when facets_exact is true; "
+        "otherwise estimates from a sample of the catalogue, scaled to it."
+    )
+    facets_exact = serializers.BooleanField(
+        help_text="False when the facet counts are estimates (as many matches as count_exact "
+        "false)."
+    )
 
 
 class DatasetWithdrawInputSerializer(StrictInputSerializer):

@@ -78,6 +78,11 @@ class DatasetViewSet(viewsets.ViewSet):
                 "Bad input: an unknown parameter or value (error.fields), or a query the search "
                 "cannot read (error.code invalid_query)."
             ),
+            503: error_response(
+                "The search ran past the installation's time limit and was stopped "
+                "(error.code search_timeout, error.timeout_ms); nothing is wrong with the query. "
+                "Narrow it or retry later."
+            ),
         },
     )
     def list(self, request: Request) -> Response:
@@ -95,18 +100,20 @@ class DatasetViewSet(viewsets.ViewSet):
             offset=(page - 1) * size,
             limit=size,
         )
-        pagination.check_page_exists(page, size, result.total)
+        pagination.check_page_exists(page, size, result.total, exact=result.count_exact)
         next_url, previous_url = pagination.links(request, page, size, result.total)
         rows = selectors.datasets_by_ids(result.page_ids)
         return Response(
             {
                 "count": result.total,
+                "count_exact": result.count_exact,
                 "next": next_url,
                 "previous": previous_url,
                 "results": DatasetListOutputSerializer(
                     rows, many=True, context={"request": request}
                 ).data,
                 "facets": result.facets,
+                "facets_exact": result.facets_exact,
             }
         )
 

@@ -149,6 +149,29 @@ else:
         "options", f"-c jit=off -c work_mem={env.str('PG_WORK_MEM', default='32MB')}"
     )
 
+# A read replica for catalogue searches (scale-out): the search and the rows of its page are read
+# there; every write, and every read inside a write, stays on "default". Replicas lag a little,
+# so a dataset just saved may take a moment to appear in search results.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **DATABASES["default"],
+        **env.db_url("DATABASE_REPLICA_URL"),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASES["replica"]["OPTIONS"] = dict(DATABASES["default"].get("OPTIONS", {}))
+CATALOGUE_READ_DATABASE = "replica" if "replica" in DATABASES else "default"
+
+# Search that stays fast however many datasets match (catalogue/selectors.py, docs/search.md):
+# counts and facets are exact up to SEARCH_EXACT_COUNT_UP_TO matches; beyond, ``count`` is that
+# lower bound (count_exact: false) and facets are estimated from a sample of about
+# SEARCH_FACET_SAMPLE_ROWS rows (facets_exact: false). Relevance ranks the SEARCH_RANK_WINDOW
+# most recently modified matches; the rest follow newest first. Past SEARCH_STATEMENT_TIMEOUT_MS
+# a search is cancelled and answers 503 (error.code search_timeout).
+SEARCH_EXACT_COUNT_UP_TO = env.int("SEARCH_EXACT_COUNT_UP_TO", default=10_000)
+SEARCH_FACET_SAMPLE_ROWS = env.int("SEARCH_FACET_SAMPLE_ROWS", default=10_000)
+SEARCH_RANK_WINDOW = env.int("SEARCH_RANK_WINDOW", default=1_000)
+SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=5_000)
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -91,8 +91,13 @@ class SearchPagination(BoundedPageNumberPagination):
     def page_window(self, request) -> tuple[int, int]:
         return self.get_page_number(request), self.get_page_size(request)
 
-    def check_page_exists(self, page: int, size: int, total: int) -> None:
+    def check_page_exists(self, page: int, size: int, total: int, *, exact: bool = True) -> None:
         last = max(1, -(-total // size))
+        if page > last and not exact:
+            raise NotFound(
+                f"Page {page} is past the last page served ({last}): a search pages through its "
+                f"first {total:,} results only. Add words or filters to narrow it."
+            )
         if page > last:
             raise NotFound(f"Page {page} is past the last page ({last}).")
 

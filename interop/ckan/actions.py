@@ -26,7 +26,7 @@ from core.errors import ApplicationError
 from core.errors import NotFoundError as CatalogueNotFoundError
 
 from . import query
-from .envelope import NotFoundError, SearchQueryError, ValidationError
+from .envelope import NotFoundError, SearchQueryError, SearchTimeoutError, ValidationError
 
 # The catalogue's access-rights values (catalogue.models.AccessRights), read as data.
 PUBLIC = "PUBLIC"
@@ -243,9 +243,13 @@ def package_search(params: dict[str, Any], context: ActionContext) -> dict[str, 
     )
     try:
         matches = selectors.dataset_matches(text=terms.text, conditions=terms.conditions)
+        # Exact counts and facets: harvesters page by ``count`` (the cost grows with the
+        # matches; the search time limit still bounds it).
         page = selectors.dataset_search(
-            matches=matches, q=terms.text, ordering=ordering, offset=start, limit=rows
+            matches=matches, q=terms.text, ordering=ordering, offset=start, limit=rows, exact=True
         )
+    except selectors.SearchTimeoutError as error:
+        raise SearchTimeoutError(error.message) from None
     except ApplicationError as error:  # the full-text part could not be read
         raise SearchQueryError(error.message) from None
     datasets = selectors.datasets_with_distributions_by_ids(page.page_ids)
@@ -360,7 +364,12 @@ def organization_show(params: dict[str, Any], context: ActionContext) -> dict[st
             conditions=[selectors.DatasetCondition(field="publisher", values=(publisher.slug,))],
         )
         page = selectors.dataset_search(
-            matches=matches, q=None, ordering="-modified", offset=0, limit=query.MAX_ROWS
+            matches=matches,
+            q=None,
+            ordering="-modified",
+            offset=0,
+            limit=query.MAX_ROWS,
+            exact=True,
         )
         result["packages"] = [
             package_dict(dataset, context)

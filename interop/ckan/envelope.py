@@ -50,6 +50,13 @@ class SearchQueryError(CkanError):
     error_type = "Search Query Error"
 
 
+class SearchTimeoutError(CkanError):
+    # CKAN names a search that failed on the index's side a "Search Error"; past the time limit
+    # nothing is wrong with the query, so the status says "try again later".
+    status_code = 503
+    error_type = "Search Error"
+
+
 def success_body(*, help_url: str, result: Any) -> dict[str, Any]:
     return {"help": help_url, "success": True, "result": result}
 
