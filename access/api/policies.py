@@ -121,7 +121,9 @@ class DecisionPolicyUpdateInputSerializer(_PolicyFieldsInput):
         return attrs
 
 
-class OnBehalfOfInputSerializer(StrictInputSerializer):
+class EvaluatedOnBehalfOfSerializer(StrictInputSerializer):
+    """``on_behalf_of`` as a draft may give it: only the e-mail is needed to evaluate."""
+
     email = serializers.EmailField()
     name = serializers.CharField(max_length=300, required=False, allow_blank=True)
     affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
@@ -136,7 +138,7 @@ class PolicyEvaluateInputSerializer(AccessRequestCreateInputSerializer):
         required=False,
         help_text="Dataset UUID or slug; default: the policy's dataset.",
     )
-    on_behalf_of = OnBehalfOfInputSerializer(
+    on_behalf_of = EvaluatedOnBehalfOfSerializer(
         required=False,
         help_text="The researcher a partner system submits for (their e-mail counts as "
         "vouched for); absent: you are the requester.",
