@@ -335,11 +335,13 @@ def access_requests_export_rows(*, queryset: QuerySet[AccessRequest]) -> Iterato
 
 
 def decision_policies_visible_to(*, user: AbstractBaseUser) -> QuerySet[DecisionPolicy]:
-    """The policies of the publishers the user stewards (all for a superuser), not those
-    removed: another publisher's policy is a 404."""
+    """The policies of the publishers the user stewards (all for a superuser; a partner's with
+    access:decide, since policies decide in its place), not those removed: another publisher's
+    policy is a 404."""
     return (
         DecisionPolicy.objects.filter(
-            publisher__in=publishers_stewarded_by(user=user), archived_at__isnull=True
+            publisher__in=publishers_stewarded_by(user=user, scope=ACCESS_DECIDE),
+            archived_at__isnull=True,
         )
         .select_related("publisher", "dataset", "current__route_to", "current__created_by")
         .order_by("publisher__slug", "current__priority", "created", "pk")

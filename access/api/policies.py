@@ -30,6 +30,7 @@ from core.api.params import reject_unknown_params
 from core.api.schema import error_response, filter_parameters
 from core.api.serializers import StrictInputSerializer
 from core.errors import NotFoundError
+from core.partners import ACCESS_DECIDE
 
 from .serializers import AccessRequestCreateInputSerializer
 
@@ -359,7 +360,9 @@ class DecisionPolicyViewSet(viewsets.ViewSet):
         data = self._input(DecisionPolicyCreateInputSerializer, request)
         slug = data.pop("publisher")
         publisher = (
-            catalogue_selectors.publishers_stewarded_by(user=request.user).filter(slug=slug).first()
+            catalogue_selectors.publishers_stewarded_by(user=request.user, scope=ACCESS_DECIDE)
+            .filter(slug=slug)
+            .first()
         )
         if publisher is None:
             raise NotFoundError(f"No publisher '{slug}' that you steward.")

@@ -46,6 +46,7 @@ from access.selectors import decision_rules_for, is_steward_for
 from catalogue.models import Dataset, Publisher
 from catalogue.selectors import publishers_stewarded_by
 from core.errors import ApplicationError, ConflictError, NotFoundError
+from core.partners import ACCESS_DECIDE
 
 from .audit import audit_event_append
 from .decisions import approve_locked
@@ -208,7 +209,7 @@ def decision_policy_clean(
 
 
 def _ensure_steward(user: AbstractBaseUser, publisher: Publisher) -> None:
-    if not publishers_stewarded_by(user=user).filter(pk=publisher.pk).exists():
+    if not publishers_stewarded_by(user=user, scope=ACCESS_DECIDE).filter(pk=publisher.pk).exists():
         raise NotFoundError(f"No publisher '{publisher.slug}' that you steward.")
 
 

@@ -270,3 +270,40 @@ def test_every_partner_reads_the_public_catalogue(world, actor):
     assert api.get("/api/v1/datasets/").status_code == 200
     assert api.get(f"/api/v1/datasets/{dataset.pk}/").status_code == 200
     assert api.get("/api/v1/publishers/").status_code == 200
+
+
+POLICY = {
+    "name": "TU Munich researchers, 90 days",
+    "conditions": [{"kind": "affiliation", "values": ["TU Munich"]}],
+    "effect": "approve",
+    "validity_days": 90,
+}
+
+
+@pytest.mark.parametrize(
+    ("actor", "status"),
+    [("decider_x", 201), ("decider_y", 404), ("writer_x", 403), ("submitter", 403)],
+)
+def test_policies_are_managed_by_the_publishers_deciding_clients(world, publisher, actor, status):
+    """A committee that decides in its own system may also let a policy decide for it: with
+    access:decide for the publisher; another publisher's client is told the publisher is not
+    found, a client without the scope that the scope is missing."""
+    clients, _dataset = world
+    api = partner_api(*clients[actor])
+    response = api.post("/api/v1/policies/", {**POLICY, "publisher": publisher.slug}, format="json")
+    assert response.status_code == status, response.json()
+    if status == 201:
+        listed = api.get("/api/v1/policies/").json()
+        assert [p["id"] for p in listed["results"]] == [response.json()["id"]]
+        evaluated = api.post(
+            f"/api/v1/policies/{response.json()['id']}/evaluate/",
+            {
+                "dataset": str(_dataset.pk),
+                "purpose": PURPOSE,
+                "accept_licence": True,
+                "on_behalf_of": {"email": "ada@tum.example", "affiliation": "TU Munich"},
+            },
+            format="json",
+        )
+        assert evaluated.status_code == 200, evaluated.json()
+        assert evaluated.json()["would"] == "approve"
