@@ -13,7 +13,13 @@ from .attachments import (
     attachment_detect_type,
     attachment_remove,
 )
-from .audit import audit_event_append, audit_log_verify, event_record
+from .audit import (
+    audit_chain_place,
+    audit_event_append,
+    audit_log_verify,
+    audited_atomic,
+    event_record,
+)
 from .decisions import (
     access_request_approve,
     access_request_reject,
@@ -89,8 +95,10 @@ __all__ = [
     "attachment_clean_name",
     "attachment_detect_type",
     "attachment_remove",
+    "audit_chain_place",
     "audit_event_append",
     "audit_log_verify",
+    "audited_atomic",
     "event_record",
     "grant_provision",
     "grant_relinquish",

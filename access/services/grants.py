@@ -13,7 +13,7 @@ from django.utils import timezone
 from access.events import AuditAction
 from access.models import AccessRequest, Grant, GrantState, RequestState
 
-from .audit import event_record
+from .audit import audited_atomic, event_record
 
 logger = logging.getLogger(__name__)
 EXPIRY_WARNING_DAYS = 3
@@ -25,7 +25,7 @@ def grant_provision(*, access_request_id) -> Grant | None:
     The one-to-one constraint on ``Grant.access_request`` guarantees a single grant even when
     several workers (a redelivered task, the sweep) provision the same request at once.
     """
-    with transaction.atomic():
+    with audited_atomic():
         request = (
             AccessRequest.objects.select_for_update(of=("self",))
             .select_related("dataset")
@@ -96,7 +96,7 @@ def grants_warn_expiring(*, now: datetime | None = None) -> int:
             state=GrantState.ACTIVE, expires_at__lte=soon, expires_at__gt=now, expiry_warned_at=None
         ).values_list("pk", flat=True)
     ):
-        with transaction.atomic():
+        with audited_atomic():
             grant = Grant.objects.select_for_update().select_related("access_request").get(pk=pk)
             if grant.expiry_warned_at is not None or grant.state != GrantState.ACTIVE:
                 continue

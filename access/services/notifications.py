@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from access.events import AuditAction
@@ -121,10 +122,13 @@ def _researcher_message(event: AccessEvent) -> Message | None:
         case AuditAction.GRANT_PROVISIONED:
             # The approval is announced with its grant, in one e-mail, once the bytes are
             # reachable; it carries the steward's comment on the approval.
+            # The newest approval: one not yet placed in the chain is this transaction's own,
+            # newer than every placed one.
             approval = (
-                request.events.filter(action=AuditAction.APPROVED, position__lt=event.position)
+                request.events.filter(action=AuditAction.APPROVED)
+                .exclude(pk=event.pk)
                 .select_related("actor")
-                .order_by("-position")
+                .order_by(F("position").desc(nulls_first=True), "-pk")
                 .first()
             )
             subject = f"Your access to '{title}' was approved: your download grant is ready"

@@ -21,7 +21,7 @@ from catalogue.models import AccessRights, Dataset, Distribution, LicenceVersion
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.text import single_line
 
-from .audit import event_record
+from .audit import audited_atomic, event_record
 from .decisions import approve_locked
 from .forms import answers_clean, application_form_current
 from .transitions import (
@@ -172,7 +172,7 @@ def _submit_locked(request: AccessRequest, *, actor: AbstractBaseUser, now: date
         )
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_create(
     *,
     requester: AbstractBaseUser,
@@ -232,7 +232,7 @@ def access_request_create(
     return request
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_renew(
     *,
     user: AbstractBaseUser,
@@ -317,7 +317,7 @@ def _already_open(existing: AccessRequest) -> ConflictError:
     )
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_update(
     *, user: AbstractBaseUser, request: AccessRequest, changes: dict[str, Any]
 ) -> AccessRequest:
@@ -365,7 +365,7 @@ def _ensure_requester(user: AbstractBaseUser, request: AccessRequest) -> None:
         raise NotAllowedError("Only the researcher who made this request can do this.")
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_submit(
     *,
     user: AbstractBaseUser,
@@ -396,7 +396,7 @@ def access_request_submit(
     return request
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_withdraw(
     *, user: AbstractBaseUser, request: AccessRequest, comment: str = ""
 ) -> AccessRequest:
