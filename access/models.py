@@ -121,6 +121,8 @@ class AccessRequest(models.Model):
             models.Index(fields=["state", "deadline"], name="request_state_deadline"),
             models.Index(fields=["requester", "-created"], name="request_requester_created"),
             models.Index(fields=["dataset", "state"], name="request_dataset_state"),
+            # A worker's batch and the sweep look for approvals still waiting for their grant.
+            models.Index(fields=["state", "decided_at"], name="request_state_decided"),
         ]
         constraints = [
             # A pending renewal is the one exception: it waits beside the approval it renews.

@@ -19,6 +19,7 @@ from .audit import (
     audit_log_verify,
     audited_atomic,
     event_record,
+    events_record,
 )
 from .decisions import (
     access_request_approve,
@@ -37,10 +38,16 @@ from .forms import (
     application_form_publish,
     questions_clean,
 )
-from .grants import grant_provision, grants_provision_missing, grants_warn_expiring
+from .grants import (
+    PROVISION_BATCH_SIZE,
+    grant_provision,
+    grants_provision_missing,
+    grants_warn_expiring,
+)
 from .notifications import (
     notification_send,
     notifications_retry,
+    notifications_send,
     notifications_send_due,
     notifications_write_for_event,
     review_reminders_send,
@@ -68,6 +75,7 @@ __all__ = [
     "MAX_COMMENT_LENGTH",
     "MAX_PURPOSE_LENGTH",
     "MIN_PURPOSE_LENGTH",
+    "PROVISION_BATCH_SIZE",
     "QUESTION_KINDS",
     "NotAllowedError",
     "StateConflictError",
@@ -100,6 +108,7 @@ __all__ = [
     "audit_log_verify",
     "audited_atomic",
     "event_record",
+    "events_record",
     "grant_provision",
     "grant_relinquish",
     "grant_revoke",
@@ -107,6 +116,7 @@ __all__ = [
     "grants_warn_expiring",
     "notification_send",
     "notifications_retry",
+    "notifications_send",
     "notifications_send_due",
     "notifications_write_for_event",
     "questions_clean",

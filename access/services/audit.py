@@ -33,7 +33,7 @@ from django.utils import timezone
 from access.events import AuditAction
 from access.models import AccessEvent, AccessRequest, AuditHead
 
-from .notifications import notifications_schedule
+from .notifications import notifications_schedule, notifications_schedule_many
 
 GENESIS_HASH = "0" * 64
 F = TypeVar("F", bound=Callable[..., Any])
@@ -138,6 +138,46 @@ def audited_atomic(func: F | None = None) -> Any:
     return inner
 
 
+def _insert(events: list[AccessEvent]) -> list[AccessEvent]:
+    """Insert unplaced events and place them: at the end of the enclosing ``audited_atomic``
+    block, or at once outside one."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("Audit events must be written inside the transaction of the change.")
+    # Microseconds are dropped so that the hash is recomputed identically on every database.
+    created = timezone.now().replace(microsecond=0)
+    for event in events:
+        event.created = created
+    if len(events) > 1 and transaction.get_connection().features.can_return_rows_from_bulk_insert:
+        AccessEvent.objects.bulk_create(events)  # one statement; the ids come back
+    else:
+        for event in events:
+            event.save(force_insert=True)
+    stack = _pending_stack()
+    if stack:
+        stack[-1].extend(events)
+    else:
+        audit_chain_place(events)
+    return events
+
+
+def _event(
+    request: AccessRequest,
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+    from_state: str,
+    to_state: str,
+    comment: str,
+) -> AccessEvent:
+    return AccessEvent(
+        access_request=request,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        comment=comment,
+    )
+
+
 def audit_event_append(
     *,
     access_request: AccessRequest,
@@ -150,25 +190,8 @@ def audit_event_append(
     """Append an event to the chain. Runs inside the caller's transaction: the event exists only
     if the change it records was committed. Inside ``audited_atomic`` its position and hash are
     set when the block ends; elsewhere at once."""
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("audit_event_append must run inside the transaction of the change.")
-    event = AccessEvent(
-        access_request=access_request,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        action=action,
-        from_state=from_state,
-        to_state=to_state,
-        comment=comment,
-        # Microseconds are dropped so that the hash is recomputed identically on every database.
-        created=timezone.now().replace(microsecond=0),
-    )
-    event.save(force_insert=True)
-    stack = _pending_stack()
-    if stack:
-        stack[-1].append(event)
-    else:
-        audit_chain_place([event])
-    return event
+    event = _event(access_request, actor, action, from_state, to_state, comment)
+    return _insert([event])[0]
 
 
 def event_record(
@@ -191,6 +214,26 @@ def event_record(
     )
     notifications_schedule(event)
     return event
+
+
+def events_record(
+    changes: list[tuple[AccessRequest, str]],
+    *,
+    actor: AbstractBaseUser | None,
+    action: AuditAction,
+) -> list[AccessEvent]:
+    """``event_record`` for the same action on several requests that stay in their state, given
+    as (request, comment) pairs: one INSERT for the events and one for their e-mails (a
+    worker's batch)."""
+    events = [
+        _event(request, actor, action, request.state, request.state, comment)
+        for request, comment in changes
+    ]
+    if not events:
+        return []
+    _insert(events)
+    notifications_schedule_many(events)
+    return events
 
 
 @dataclass(frozen=True)
