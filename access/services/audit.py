@@ -74,6 +74,9 @@ def audit_chain_place(events: list[AccessEvent]) -> None:
     Events whose savepoint was rolled back since are gone and get no place, so no position is
     ever skipped. The head row stays locked from here until the transaction ends.
     """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql" and _place_postgresql(events, connection):
+        return
     ids = [event.pk for event in events]
     unplaced = list(AccessEvent.objects.filter(pk__in=ids, position__isnull=True).order_by("pk"))
     if not unplaced:
@@ -92,6 +95,56 @@ def audit_chain_place(events: list[AccessEvent]) -> None:
             event.position = placed[event.pk].position
             event.prev_hash = placed[event.pk].prev_hash
             event.hash = placed[event.pk].hash
+
+
+_RESERVE_SQL = """
+WITH unplaced AS (
+    SELECT id FROM access_accessevent WHERE id = ANY(%s) AND position IS NULL
+)
+UPDATE access_audithead SET position = position + (SELECT count(*) FROM unplaced)
+ WHERE id = 1
+RETURNING position - (SELECT count(*) FROM unplaced), hash,
+          ARRAY(SELECT id FROM unplaced ORDER BY id)
+"""
+_PLACE_SQL = """
+WITH placed AS (
+    UPDATE access_accessevent AS event
+       SET position = chained.position, prev_hash = chained.prev_hash, hash = chained.hash
+      FROM (VALUES {rows}) AS chained (id, position, prev_hash, hash)
+     WHERE event.id = chained.id
+    RETURNING 1
+)
+UPDATE access_audithead SET hash = %s WHERE id = 1 RETURNING (SELECT count(*) FROM placed)
+"""
+
+
+def _place_postgresql(events: list[AccessEvent], connection: Any) -> bool:
+    """The same as the portable path in two statements, so the head is held for one round trip
+    plus the commit: the first finds this transaction's surviving events, locks the head and
+    reserves their positions; the second writes their links and the head's hash. False when
+    there is no head row yet (the portable path creates it)."""
+    by_id = {event.pk: event for event in events}
+    with connection.cursor() as cursor:
+        cursor.execute(_RESERVE_SQL, [list(by_id)])
+        row = cursor.fetchone()
+        if row is None:
+            return False
+        position, prev_hash, ids = row
+        if not ids:
+            return True
+        values: list[Any] = []
+        for event_id in ids:
+            event = by_id[event_id]
+            position += 1
+            event.position, event.prev_hash = position, prev_hash
+            event.hash = prev_hash = event_digest(event)
+            values += [event.pk, event.position, event.prev_hash, event.hash]
+        rows = ", ".join(["(%s::bigint, %s::bigint, %s::varchar, %s::varchar)"] * len(ids))
+        cursor.execute(_PLACE_SQL.format(rows=rows), [*values, prev_hash])
+        placed = cursor.fetchone()
+    if placed is None or placed[0] != len(ids):  # never commit a chain that does not add up
+        raise RuntimeError("The audit events could not be placed in the chain.")
+    return True
 
 
 class _AuditedAtomic:
