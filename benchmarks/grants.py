@@ -233,6 +233,7 @@ def main() -> None:
     parser.add_argument("--before", type=Path, help="figures saved from the earlier code")
     parser.add_argument("--label", default="", help="what the figures are of (commit)")
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--render", type=Path, help="no run: show the figures saved in FILE")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # internal: a child run
     args = parser.parse_args()
 
@@ -241,7 +242,12 @@ def main() -> None:
         return
 
     runs = []
-    for workers in [int(n) for n in args.workers.split(",")]:
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    if args.render:
+        saved = load_runs(args.render)
+        runs, stamp, args.label = saved["runs"], saved["stamp"], saved["label"]
+        args.workers = ""
+    for workers in [int(n) for n in args.workers.split(",") if n]:
         out = subprocess.run(
             [sys.executable, __file__, "--count", str(args.count), "--one", str(workers)],
             cwd=ROOT, check=True, stdout=subprocess.PIPE, text=True,
@@ -251,7 +257,6 @@ def main() -> None:
         runs.append(Run(**run))
         print(table([run for run in runs[-1:]], args.label or "this code")[0], flush=True)
 
-    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     if args.save:
         args.save.write_text(
             json.dumps(
@@ -289,6 +294,12 @@ def main() -> None:
         lines += [
             f"Target: all {one_worker.count:,} active within {TARGET_SECONDS} s with one worker "
             f"process: **{verdict}** ({one_worker.all_active_seconds:.1f} s).",
+            "",
+            "The approvals are made one after another by one process, as one steward's client "
+            "would: when the worker keeps up, the last grant follows the last approval within "
+            "the approval-to-grant latency, and *all active* is bounded by *approvals made* "
+            "(compare the two columns); on a 2-core machine the worker processes and the "
+            "approving process also compete for the same cores.",
             "",
         ]
     body = "\n".join(lines)
