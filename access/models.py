@@ -163,6 +163,8 @@ class AccessRequest(models.Model):
             models.Index(fields=["requester", "-created"], name="request_requester_created"),
             models.Index(fields=["dataset", "state"], name="request_dataset_state"),
             models.Index(fields=["submitted_by_client", "-created"], name="request_client_created"),
+            # A worker's batch and the sweep look for approvals still waiting for their grant.
+            models.Index(fields=["state", "decided_at"], name="request_state_decided"),
         ]
         constraints = [
             # A pending renewal is the one exception: it waits beside the approval it renews.
@@ -208,9 +210,13 @@ class AccessEvent(models.Model):
     the previous event's hash, so changing or removing any event breaks the chain from there on
     (``manage.py verify_audit_log``). The latest position and hash are also kept in
     :class:`AuditHead`, so that removing the newest events is detected too.
+
+    An event is written first and placed in the chain (position, previous hash, hash) at the end
+    of its transaction (``access.services.audit``); only its own transaction ever sees it
+    unplaced, and PostgreSQL refuses to commit it so.
     """
 
-    position = models.BigIntegerField(unique=True, editable=False)
+    position = models.BigIntegerField(unique=True, null=True, editable=False)
     access_request = models.ForeignKey(
         AccessRequest, on_delete=models.PROTECT, related_name="events"
     )
@@ -238,11 +244,18 @@ class AccessEvent(models.Model):
     to_state = models.CharField(max_length=16, blank=True)
     comment = models.TextField(blank=True)
     created = models.DateTimeField()
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    prev_hash = models.CharField(max_length=64, blank=True, default="")
+    hash = models.CharField(max_length=64, unique=True, null=True)  # noqa: DJ001 - unplaced: none
 
     class Meta:
         ordering = ["position"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(position__isnull=True, hash__isnull=True, prev_hash="")
+                | Q(position__isnull=False, hash__isnull=False),
+                name="access_event_placed_whole",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"#{self.position} {self.action} {self.from_state}→{self.to_state}"

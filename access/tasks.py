@@ -28,6 +28,12 @@ def send_notification(notification_id: int) -> bool:
     return services.notification_send(notification_id=notification_id)
 
 
+@shared_task(name="access.send_notifications", **RETRYING)
+def send_notifications(notification_ids: list[int]) -> int:
+    """Send the e-mails written together by one batch (one connection to the mail server)."""
+    return services.notifications_send(notification_ids=notification_ids)
+
+
 @shared_task(name="access.send_due_notifications", **RETRYING)
 def send_due_notifications() -> int:
     """Every minute: e-mails still pending (broker down, worker died, SMTP refused) go now."""
@@ -54,8 +60,11 @@ def expire_requests() -> int:
 
 @shared_task(name="access.provision_grant", soft_time_limit=50, time_limit=60, **RETRYING)
 def provision_grant(access_request_id: str) -> str | None:
-    """Turn an approved request into its grant (idempotent: one grant per request)."""
-    grant = services.grant_provision(access_request_id=access_request_id)
+    """Turn an approved request into its grant (idempotent: one grant per request), with the
+    grants of other approvals still waiting in the same transaction."""
+    grant = services.grant_provision(
+        access_request_id=access_request_id, also_waiting=services.PROVISION_BATCH_SIZE - 1
+    )
     return str(grant.pk) if grant else None
 
 

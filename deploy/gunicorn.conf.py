@@ -47,6 +47,12 @@ bind = [os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{_int('PORT', 8000)}"]
 backlog = 2048
 
 # Threads let one worker overlap requests waiting on PostgreSQL, Redis or the disk.
+# Downloads (whole files and byte ranges alike) leave through sendfile(2), which runs without
+# the GIL: a thread sending a file costs no CPU in Python, so threads, not more processes, are
+# what lets one worker serve many parallel ranges; processes sized to the cores keep the
+# CPU-bound requests (search, JSON) from queueing behind one GIL. Behind nginx,
+# DOWNLOAD_X_ACCEL_REDIRECT_PREFIX hands the bytes to nginx instead and frees the thread at once
+# (benchmarks/download.py compares both with nginx serving the file statically).
 worker_class = "gthread"
 workers = _int("GUNICORN_WORKERS", 2 * _usable_cores() + 1)
 threads = _int("GUNICORN_THREADS", 4)

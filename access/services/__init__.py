@@ -14,7 +14,14 @@ from .attachments import (
     attachment_detect_type,
     attachment_remove,
 )
-from .audit import audit_event_append, audit_log_verify, event_record
+from .audit import (
+    audit_chain_place,
+    audit_event_append,
+    audit_log_verify,
+    audited_atomic,
+    event_record,
+    events_record,
+)
 from .decisions import (
     access_request_approve,
     access_request_reject,
@@ -33,10 +40,16 @@ from .forms import (
     application_form_publish,
     questions_clean,
 )
-from .grants import grant_provision, grants_provision_missing, grants_warn_expiring
+from .grants import (
+    PROVISION_BATCH_SIZE,
+    grant_provision,
+    grants_provision_missing,
+    grants_warn_expiring,
+)
 from .notifications import (
     notification_send,
     notifications_retry,
+    notifications_send,
     notifications_send_due,
     notifications_write_for_event,
     review_reminders_send,
@@ -73,6 +86,7 @@ __all__ = [
     "MAX_COMMENT_LENGTH",
     "MAX_PURPOSE_LENGTH",
     "MIN_PURPOSE_LENGTH",
+    "PROVISION_BATCH_SIZE",
     "QUESTION_KINDS",
     "NotAllowedError",
     "PolicyEvaluation",
@@ -104,14 +118,17 @@ __all__ = [
     "attachment_clean_name",
     "attachment_detect_type",
     "attachment_remove",
+    "audit_chain_place",
     "audit_event_append",
     "audit_log_verify",
+    "audited_atomic",
     "decision_policy_archive",
     "decision_policy_clean",
     "decision_policy_create",
     "decision_policy_evaluate",
     "decision_policy_update",
     "event_record",
+    "events_record",
     "grant_provision",
     "grant_relinquish",
     "grant_revoke",
@@ -119,6 +136,7 @@ __all__ = [
     "grants_warn_expiring",
     "notification_send",
     "notifications_retry",
+    "notifications_send",
     "notifications_send_due",
     "notifications_write_for_event",
     "orcid_clean",

@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 
 from access.models import AccessRequest
 from catalogue.models import Dataset
 from core.errors import ApplicationError
 
 from .attachments import attachment_add, attachment_storage
+from .audit import audited_atomic
 from .requests import access_request_create, access_request_submit, access_request_update
 
 T = TypeVar("T")
@@ -29,7 +29,7 @@ def _all_or_nothing(work: Callable[[list[str]], T]) -> T:
     given) are removed again when the transaction does not commit."""
     stored: list[str] = []
     try:
-        with transaction.atomic():
+        with audited_atomic():
             return work(stored)
     except BaseException:
         for name in stored:

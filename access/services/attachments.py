@@ -29,7 +29,7 @@ from core.errors import (
     UnsupportedMediaTypeError,
 )
 
-from .audit import event_record
+from .audit import audited_atomic, event_record
 from .forms import application_form_current
 from .transitions import NotAllowedError, lock_request, state_conflict
 
@@ -224,7 +224,7 @@ def attachment_add(
     )
     stored = False
     try:
-        with transaction.atomic():
+        with audited_atomic():
             locked = lock_request(request)
             _ensure_editable_by(user, locked, "given attachments")
             _check_question_key(locked, question_key)
@@ -254,7 +254,7 @@ def attachment_add(
     return attachment
 
 
-@transaction.atomic
+@audited_atomic
 def attachment_remove(*, user: AbstractBaseUser, attachment: RequestAttachment) -> None:
     """Remove a document from a draft or returned request (and from the answer it gave)."""
     locked = lock_request(attachment.access_request_id)

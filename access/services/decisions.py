@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import transaction
 from django.utils import timezone
 
 from access.events import AuditAction
@@ -20,7 +19,7 @@ from core.dispatch import enqueue_after_commit
 from core.errors import ApplicationError, ConflictError
 from core.partners import partner_context
 
-from .audit import event_record
+from .audit import audited_atomic, event_record
 from .grants import grant_close
 from .transitions import NotAllowedError, lock_request, move, required_text, state_conflict
 
@@ -127,7 +126,7 @@ def _supersede(renewal: AccessRequest, *, actor: AbstractBaseUser | None, now: d
     )
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_approve(
     *,
     user: AbstractBaseUser,
@@ -152,7 +151,7 @@ def access_request_approve(
     return request
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_reject(
     *, user: AbstractBaseUser, request: AccessRequest, reason: str
 ) -> AccessRequest:
@@ -172,7 +171,7 @@ def access_request_reject(
     )
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_return(
     *, user: AbstractBaseUser, request: AccessRequest, comment: str
 ) -> AccessRequest:
@@ -190,7 +189,7 @@ def access_request_return(
     )
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_revoke(
     *, user: AbstractBaseUser, request: AccessRequest, reason: str
 ) -> AccessRequest:
@@ -209,7 +208,7 @@ def access_request_revoke(
     )
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_relinquish(
     *, user: AbstractBaseUser, request: AccessRequest, comment: str = ""
 ) -> AccessRequest:
@@ -253,7 +252,7 @@ def access_requests_expire_due(*, now: datetime | None = None) -> int:
     ).values_list("pk", flat=True)
     expired = 0
     for pk in list(due):
-        with transaction.atomic():
+        with audited_atomic():
             request = lock_request(pk)
             if request.state != RequestState.APPROVED or request.valid_until > now:
                 continue

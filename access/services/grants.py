@@ -7,58 +7,99 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.events import AuditAction
 from access.models import AccessRequest, Grant, GrantState, RequestState
 
-from .audit import event_record
+from .audit import audited_atomic, event_record, events_record
 
 logger = logging.getLogger(__name__)
 EXPIRY_WARNING_DAYS = 3
 
 
-def grant_provision(*, access_request_id) -> Grant | None:
-    """Create the grant of an approved request; running it again returns the same grant.
+# A worker asked for one grant provisions, in the same transaction, up to this many others
+# approved recently and still waiting: one commit and one placing of events for the batch, so a
+# burst of approvals is caught up with instead of queueing task by task. Older ones are the
+# sweep's.
+PROVISION_BATCH_SIZE = 100
+RECENT_APPROVAL = timedelta(minutes=10)
 
-    The one-to-one constraint on ``Grant.access_request`` guarantees a single grant even when
-    several workers (a redelivered task, the sweep) provision the same request at once.
+
+def grant_provision(*, access_request_id, also_waiting: int = 0) -> Grant | None:
+    """Create the grant of an approved request; running it again returns the same grant.
+    With ``also_waiting``, also provision up to that many other requests approved in the last
+    minutes that still wait for their grant and that no other worker holds (their own tasks
+    then find their grants made).
+
+    Grants are created only with their request's row locked, and looked for after taking the
+    lock, so a redelivered task, the sweep and a batch never make a second grant (the one-to-one
+    constraint on ``Grant.access_request`` would refuse it anyway).
     """
-    with transaction.atomic():
-        request = (
-            AccessRequest.objects.select_for_update(of=("self",))
-            .select_related("dataset")
-            .filter(pk=access_request_id)
-            .first()
-        )
+    done = (
+        Grant.objects.select_related("access_request")
+        .filter(access_request_id=access_request_id)
+        .first()
+    )
+    if done is not None:  # the common case for tasks whose request an earlier batch took
+        return done if done.access_request.state == RequestState.APPROVED else None
+    locked = AccessRequest.objects.select_for_update(of=("self",)).select_related(
+        "dataset__publisher", "requester"
+    )
+    with audited_atomic():
+        request = locked.filter(pk=access_request_id).first()
         if request is None or request.state != RequestState.APPROVED:
             return None
-        grant = Grant.objects.filter(access_request=request).first()
-        return grant or _grant_create(request)
-
-
-def _grant_create(request: AccessRequest) -> Grant:
-    try:
-        with transaction.atomic():
-            grant = Grant.objects.create(
-                access_request=request,
-                grantee_id=request.requester_id,
-                dataset_id=request.dataset_id,
-                valid_from=request.decided_at or timezone.now(),
-                expires_at=request.valid_until,
+        batch = [request]
+        if also_waiting > 0:
+            batch += list(
+                locked.select_for_update(of=("self",), skip_locked=True)
+                .filter(
+                    state=RequestState.APPROVED,
+                    grant__isnull=True,
+                    decided_at__gte=timezone.now() - RECENT_APPROVAL,
+                )
+                .exclude(pk=request.pk)
+                .order_by("decided_at")[:also_waiting]
             )
-    except IntegrityError:  # another worker created it first
-        return Grant.objects.get(access_request=request)
-    event_record(
-        request,
+        existing = {
+            grant.access_request_id: grant
+            for grant in Grant.objects.filter(access_request__in=batch)
+        }
+        created = _grants_create([r for r in batch if r.pk not in existing])
+        return existing.get(request.pk) or created[request.pk]
+
+
+def _grants_create(requests: list[AccessRequest]) -> dict[object, Grant]:
+    """Grants for locked, approved requests without one: one INSERT, and one for their events."""
+    if not requests:
+        return {}
+    now = timezone.now()
+    grants = [
+        Grant(
+            access_request=request,
+            grantee_id=request.requester_id,
+            dataset_id=request.dataset_id,
+            valid_from=request.decided_at or now,
+            expires_at=request.valid_until,
+        )
+        for request in requests
+    ]
+    Grant.objects.bulk_create(grants)
+    events_record(
+        [
+            (
+                grant.access_request,
+                f"Grant {grant.pk} valid until {grant.expires_at:%Y-%m-%d %H:%M} UTC.",
+            )
+            for grant in grants
+        ],
         actor=None,
         action=AuditAction.GRANT_PROVISIONED,
-        from_state=request.state,
-        comment=f"Grant {grant.pk} valid until {grant.expires_at:%Y-%m-%d %H:%M} UTC.",
     )
-    logger.info("grant %s provisioned for request %s", grant.pk, request.pk)
-    return grant
+    for grant in grants:
+        logger.info("grant %s provisioned for request %s", grant.pk, grant.access_request_id)
+    return {grant.access_request_id: grant for grant in grants}
 
 
 def grants_provision_missing(*, older_than: timedelta | None = None) -> int:
@@ -96,7 +137,7 @@ def grants_warn_expiring(*, now: datetime | None = None) -> int:
             state=GrantState.ACTIVE, expires_at__lte=soon, expires_at__gt=now, expiry_warned_at=None
         ).values_list("pk", flat=True)
     ):
-        with transaction.atomic():
+        with audited_atomic():
             grant = Grant.objects.select_for_update().select_related("access_request").get(pk=pk)
             if grant.expiry_warned_at is not None or grant.state != GrantState.ACTIVE:
                 continue

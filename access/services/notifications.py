@@ -11,13 +11,17 @@ day, marked failed for an administrator to see and send again.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import get_connection, send_mail
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from access.events import AuditAction
@@ -36,6 +40,8 @@ from core.text import single_line
 logger = logging.getLogger(__name__)
 
 SEND_TASK = "access.send_notification"
+SEND_MANY_TASK = "access.send_notifications"
+SEND_BATCH_SIZE = 100
 # 1, 2, 4 ... minutes, then hourly: 30 attempts cover about a day of SMTP outage.
 MAX_ATTEMPTS = 30
 MAX_RETRY_DELAY = timedelta(hours=1)
@@ -87,7 +93,23 @@ def _claim_instructions(user) -> str:
     )
 
 
-def _researcher_message(event: AccessEvent) -> Message | None:
+def _latest_approvals(request_ids: list[Any]) -> dict[Any, AccessEvent]:
+    """The newest approval of each request. One not yet placed in the chain is the current
+    transaction's own, newer than every placed one."""
+    latest: dict[Any, AccessEvent] = {}
+    approvals = (
+        AccessEvent.objects.filter(access_request__in=request_ids, action=AuditAction.APPROVED)
+        .select_related("actor")
+        .order_by(F("position").desc(nulls_first=True), "-pk")
+    )
+    for approval in approvals:
+        latest.setdefault(approval.access_request_id, approval)
+    return latest
+
+
+def _researcher_message(
+    event: AccessEvent, approvals: dict[Any, AccessEvent] | None = None
+) -> Message | None:
     request = event.access_request
     title = single_line(request.dataset.title)
     when = f"{event.created:%Y-%m-%d %H:%M} UTC"
@@ -145,10 +167,9 @@ def _researcher_message(event: AccessEvent) -> Message | None:
             # The approval is announced with its grant, in one e-mail, once the bytes are
             # reachable; it carries the steward's comment on the approval.
             approval = (
-                request.events.filter(action=AuditAction.APPROVED, position__lt=event.position)
-                .select_related("actor")
-                .order_by("-position")
-                .first()
+                approvals.get(request.pk)
+                if approvals is not None
+                else _latest_approvals([request.pk]).get(request.pk)
             )
             subject = f"Your access to '{title}' was approved: your download grant is ready"
             lines = [
@@ -280,11 +301,13 @@ def _assignee_messages(event: AccessEvent) -> list[Message]:
     ]
 
 
-def messages_for_event(event: AccessEvent) -> list[Message]:
+def messages_for_event(
+    event: AccessEvent, *, approvals: dict[Any, AccessEvent] | None = None
+) -> list[Message]:
     """The e-mails ``event`` calls for: the researcher hears of every decision on their
     request, the stewards of what needs their decision or what the researcher did, an invited
     reviewer of their invitation; each side of the conversation of the other's comments."""
-    researcher = _researcher_message(event)
+    researcher = _researcher_message(event, approvals)
     messages = [researcher] if researcher and researcher.recipient else []
     return (
         messages + _steward_messages(event) + _reviewer_messages(event) + _assignee_messages(event)
@@ -321,11 +344,45 @@ def notifications_schedule(event: AccessEvent) -> list[Notification]:
     return _enqueue(messages_for_event(event), event=event)
 
 
+def notifications_schedule_many(events: list[AccessEvent]) -> list[Notification]:
+    """``notifications_schedule`` for events just written together (a worker's batch): one
+    INSERT, and one task per SEND_BATCH_SIZE e-mails after commit. Their keys name events that
+    are new, so none can have been written before."""
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        raise RuntimeError("notifications_schedule_many must run inside the events' transaction.")
+    if not connection.features.can_return_rows_from_bulk_insert:
+        return [n for event in events for n in notifications_schedule(event)]
+    approvals = _latest_approvals(
+        [e.access_request_id for e in events if e.action == AuditAction.GRANT_PROVISIONED]
+    )
+    created = Notification.objects.bulk_create(
+        Notification(
+            key=message.key,
+            event=event,
+            recipient=message.recipient,
+            subject=message.subject,
+            body=message.body,
+        )
+        for event in events
+        for message in messages_for_event(event, approvals=approvals)
+    )
+    ids = [notification.pk for notification in created]
+    for start in range(0, len(ids), SEND_BATCH_SIZE):
+        enqueue_after_commit(SEND_MANY_TASK, ids[start : start + SEND_BATCH_SIZE])
+    return created
+
+
 def _retry_delay(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** (attempts - 1)), MAX_RETRY_DELAY)
 
 
-def notification_send(*, notification_id: int, now: datetime | None = None) -> bool:
+def notification_send(
+    *,
+    notification_id: int,
+    now: datetime | None = None,
+    connection: BaseEmailBackend | None = None,
+) -> bool:
     """Send one pending notification; True if it went out now.
 
     The row is locked while sending (another worker skips it), so two workers never send it at
@@ -348,8 +405,11 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> b
                 notification.body,
                 settings.DEFAULT_FROM_EMAIL,
                 [notification.recipient],
+                connection=connection,
             )
         except Exception as exc:  # SMTP refused, timed out, bad address...: record and retry
+            if connection is not None:
+                connection.close()  # a batch's next e-mail opens a fresh one
             notification.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             if notification.attempts >= MAX_ATTEMPTS:
                 notification.state = NotificationState.FAILED
@@ -375,6 +435,21 @@ def notification_send(*, notification_id: int, now: datetime | None = None) -> b
         notification.sent_at = now
         notification.save(update_fields=["attempts", "state", "sent_at"])
         return True
+
+
+def notifications_send(*, notification_ids: list[int]) -> int:
+    """Send several pending notifications (a batch written together), each as
+    ``notification_send`` does, over one connection to the mail server. Returns how many went
+    out now."""
+    mail = get_connection()
+    with contextlib.suppress(Exception):  # each send below tries again, recording why it fails
+        mail.open()
+    try:
+        return sum(
+            notification_send(notification_id=pk, connection=mail) for pk in notification_ids
+        )
+    finally:
+        mail.close()
 
 
 def notifications_send_due(*, now: datetime | None = None) -> int:

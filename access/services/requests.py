@@ -28,7 +28,7 @@ from catalogue.models import Dataset, Distribution, LicenceVersion, Publisher
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.text import single_line
 
-from .audit import event_record
+from .audit import audited_atomic, event_record
 from .forms import answers_clean, application_form_current
 from .policies import policies_apply_locked
 from .transitions import (
@@ -216,7 +216,7 @@ def access_request_fields_clean(
     }
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_create(
     *,
     requester: AbstractBaseUser,
@@ -290,7 +290,7 @@ def access_request_create(
     return request
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_renew(
     *,
     user: AbstractBaseUser,
@@ -376,7 +376,7 @@ def _already_open(existing: AccessRequest) -> ConflictError:
     )
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_update(
     *, user: AbstractBaseUser, request: AccessRequest, changes: dict[str, Any]
 ) -> AccessRequest:
@@ -426,7 +426,7 @@ def _ensure_requester(user: AbstractBaseUser, request: AccessRequest) -> None:
         raise NotAllowedError("Only the researcher who made this request can do this.")
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_submit(
     *,
     user: AbstractBaseUser,
@@ -457,7 +457,7 @@ def access_request_submit(
     return request
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_withdraw(
     *, user: AbstractBaseUser, request: AccessRequest, comment: str = ""
 ) -> AccessRequest:

@@ -18,7 +18,7 @@ from access.models import AccessRequest, Recommendation, RequestState, Review, R
 from access.selectors import is_reviewer_of, is_steward_for
 from core.errors import ApplicationError, ConflictError
 
-from .audit import audit_event_append, event_record
+from .audit import audit_event_append, audited_atomic, event_record
 from .decisions import ensure_steward
 from .notifications import notifications_schedule
 from .transitions import NotAllowedError, lock_request, required_text, state_conflict
@@ -51,7 +51,7 @@ def _reviewer_account(*, email: str = "", user_id: int | str | None = None) -> A
     return account
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_reviewer_invite(
     *,
     user: AbstractBaseUser,
@@ -97,7 +97,7 @@ def access_request_reviewer_invite(
     return invitation
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_review(
     *, user: AbstractBaseUser, request: AccessRequest, recommendation: str, comment: str = ""
 ) -> Review:
@@ -133,7 +133,7 @@ def access_request_review(
     return review
 
 
-@transaction.atomic
+@audited_atomic
 def access_request_comment(*, user: AbstractBaseUser, request: AccessRequest, comment: str):
     """The researcher or a steward of the publisher writes on the request's conversation; the
     other side is mailed. Any state: a question may come after a decision too."""

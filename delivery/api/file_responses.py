@@ -1,14 +1,17 @@
 """File responses with byte ranges (RFC 9110), digests and nginx hand-off.
 
 Django's FileResponse sends whole files only; resumable downloads (`curl -C -`, `wget -c`) need
-206 answers to Range requests. Bytes are streamed in chunks, never loaded whole into memory.
+206 answers to Range requests. A range is a FileResponse too, over a file positioned at the
+range's start (``FileRange``), so gunicorn sends whole files and ranges alike with sendfile;
+other servers stream them in chunks. Nothing is ever loaded whole into memory.
 """
 
 from __future__ import annotations
 
 import base64
+import io
 import re
-from collections.abc import Iterator
+from typing import BinaryIO
 from urllib.parse import quote
 
 from django.conf import settings
@@ -17,7 +20,6 @@ from django.http import (
     HttpRequest,
     HttpResponse,
     HttpResponseRedirect,
-    StreamingHttpResponse,
 )
 
 from catalogue.models import Distribution
@@ -56,23 +58,49 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
     return start, end
 
 
-def _iter_range(handle, start: int, length: int) -> Iterator[bytes]:
-    try:
+class FileRange:
+    """The bytes ``start`` .. ``start + length - 1`` of an open file, for ``FileResponse``.
+
+    The file is positioned at ``start``, and ``fileno()`` is the file's own: a WSGI server with
+    ``wsgi.file_wrapper`` and sendfile (gunicorn) sends Content-Length bytes from the current
+    offset straight from the page cache, without Python touching them. ``read()`` stops at the
+    range's end for servers that iterate instead (runserver, the test client, TLS in gunicorn).
+    """
+
+    mode = "rb"
+
+    def __init__(self, handle: BinaryIO, start: int, length: int) -> None:
+        self._handle = handle
+        self._end = start + length
         handle.seek(start)
-        remaining = length
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK_SIZE, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
-    finally:
-        handle.close()
+
+    def fileno(self) -> int:
+        return self._handle.fileno()
+
+    # Positions are the file's own: socket.sendfile() puts it back where it stopped, and
+    # FileResponse measures from it (the response then states the range's length itself).
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def read(self, size: int = -1) -> bytes:
+        remaining = self._end - self._handle.tell()
+        if remaining <= 0:
+            return b""
+        return self._handle.read(remaining if size is None or size < 0 else min(size, remaining))
+
+    def close(self) -> None:
+        self._handle.close()
 
 
-def _common_headers(response: HttpResponse, distribution: Distribution) -> None:
+def _common_headers(
+    response: HttpResponse, distribution: Distribution, *, accept_ranges: bool = True
+) -> None:
     response["Content-Disposition"] = _disposition(distribution)
-    response["Accept-Ranges"] = "bytes"
+    if accept_ranges:  # nginx states it itself for what it sends after X-Accel-Redirect
+        response["Accept-Ranges"] = "bytes"
     if distribution.sha256:
         response["ETag"] = f'"{distribution.sha256}"'
         digest = base64.b64encode(bytes.fromhex(distribution.sha256)).decode()
@@ -133,7 +161,7 @@ def file_response(
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = f"{accel_prefix.rstrip('/')}/{quote(distribution.file.name)}"
         response["X-Accel-Buffering"] = "no"
-        _common_headers(response, distribution)
+        _common_headers(response, distribution, accept_ranges=False)
         start, end = byte_range or (0, size - 1)
         return response, start, end - start + 1
 
@@ -154,11 +182,12 @@ def file_response(
         return response, 0, size
     start, end = byte_range
     length = end - start + 1
-    response = StreamingHttpResponse(
-        _iter_range(distribution.file.open("rb"), start, length),
+    response = FileResponse(
+        FileRange(distribution.file.open("rb"), start, length),
         status=206,
         content_type=content_type,
     )
+    response.block_size = CHUNK_SIZE
     response["Content-Length"] = str(length)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
     _common_headers(response, distribution)

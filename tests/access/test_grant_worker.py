@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from access import services
 from access.models import AccessRequest, Grant
+from access.services.grants import RECENT_APPROVAL
 from access.tasks import provision_grant
 from catalogue.models import AccessRights
 from tests.access.factories import PURPOSE
@@ -81,9 +82,11 @@ def test_a_worker_killed_mid_provisioning_loses_no_approval(steward, publisher):
     ]  # fmt: skip
 
     requests = approved_requests(steward, publisher, TOTAL)  # one provisioning task each
-    # As if approved a minute ago, so that the sweep will consider them.
+    # As if approved a while ago, so that the sweep will consider them, and before what a
+    # worker's batch looks back to: each task provisions its own request, one by one, and the
+    # kill lands mid-work (batches: tests/access/test_grant_batches.py).
     AccessRequest.objects.filter(pk__in=[r.pk for r in requests]).update(
-        decided_at=timezone.now() - timedelta(minutes=1)
+        decided_at=timezone.now() - RECENT_APPROVAL - timedelta(minutes=1)
     )
     connection.close()
 
