@@ -20,6 +20,7 @@ from allauth.socialaccount.models import SocialAccount
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
+from django.utils import timezone
 
 from access import services as access_services
 from accounts.services import api_token_create, partner_client_create
@@ -66,6 +67,9 @@ EXPECTED_LISTS = {
         "/admin/axes/accessattempt/",
         "/admin/axes/accesslog/",
         "/admin/axes/accessfailurelog/",
+        "/admin/interop/harvestsource/",
+        "/admin/interop/harvestrun/",
+        "/admin/interop/harvesteddataset/",
     },
 }
 
@@ -177,6 +181,33 @@ def demo(monkeypatch, sent_tasks, settings):
         scopes=["catalogue:write", "access:request", "access:decide", "grants:read"],
         publishers=Publisher.objects.filter(stewards=steward),
         research_organisation="Technische Universität München",
+    )
+    # A catalogue harvested nightly, its last run with one record it could not read.
+    from interop.models import HarvestedDataset, HarvestRun, HarvestRunStatus, HarvestSource
+
+    source = HarvestSource.objects.create(
+        name="Landwirtschaftskammer Niedersachsen open data portal (DCAT-AP, nightly)",
+        url="https://opendata.lwk-niedersachsen.example/catalogue.ttl",
+        kind="dcat",
+        publisher=Publisher.objects.filter(stewards=steward).first(),
+        data_space=Dataset.objects.get(slug="jarvimaan-puhekielen-korpus").data_space,
+    )
+    run = HarvestRun.objects.create(
+        source=source,
+        finished=timezone.now(),
+        status=HarvestRunStatus.SUCCEEDED,
+        pages=3,
+        created_count=1,
+        failed_count=1,
+        record_errors=[
+            {"identifier": "lwk-2024-017", "message": "No licence we know and no default."}
+        ],
+    )
+    HarvestedDataset.objects.create(
+        source=source,
+        dataset=Dataset.objects.get(slug="jarvimaan-puhekielen-korpus"),
+        remote_identifier="https://opendata.lwk-niedersachsen.example/dataset/lwk-2023-104",
+        last_run=run,
     )
     # The researcher signed in once through an institution and set up an authenticator app.
     SocialAccount.objects.create(
