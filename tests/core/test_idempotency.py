@@ -462,3 +462,35 @@ def test_a_partner_clients_keys_are_the_clients_whichever_user_it_acts_as(
         "client:8",
     }
     assert comments_on(submitted) == 2
+
+
+@pytest.mark.django_db
+def test_a_partner_retry_with_a_real_oauth_token_submits_once(restricted):
+    """The research office's retry of a submission for a researcher, with a Bearer token from
+    /o/token/: one request, the first answer replayed; the same key for another body is 422."""
+    from tests.accounts.factories import partner_api, partner_client
+
+    office = partner_client("TUM Research Office", scopes=("access:request",))
+    api = partner_api(*office)
+    body = {
+        "dataset": str(restricted.pk),
+        "purpose": PURPOSE,
+        "accept_licence": True,
+        "on_behalf_of": {"email": "ada@tum.example", "name": "Ada", "affiliation": "TU Munich"},
+    }
+    first = api.post(URL, body, format="json", headers={"Idempotency-Key": "tum-2026-0001"})
+    retry = api.post(URL, body, format="json", headers={"Idempotency-Key": "tum-2026-0001"})
+    assert first.status_code == retry.status_code == 201, first.json()
+    assert retry["Idempotent-Replayed"] == "true"
+    assert retry.json()["id"] == first.json()["id"]
+    assert AccessRequest.objects.filter(dataset=restricted).count() == 1
+    assert IdempotencyRecord.objects.get().caller == f"client:{office[0].application_id}"
+
+    other = api.post(
+        URL,
+        {**body, "purpose": PURPOSE + " Second cohort."},
+        format="json",
+        headers={"Idempotency-Key": "tum-2026-0001"},
+    )
+    assert other.status_code == 422
+    assert AccessRequest.objects.filter(dataset=restricted).count() == 1
