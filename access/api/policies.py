@@ -28,7 +28,7 @@ from catalogue.models import Publisher
 from core.api.pagination import BoundedPageNumberPagination
 from core.api.params import reject_unknown_params
 from core.api.schema import error_response, filter_parameters
-from core.api.serializers import StrictInputSerializer
+from core.api.serializers import PartialInputMixin, StrictInputSerializer
 from core.errors import NotFoundError
 from core.partners import ACCESS_DECIDE
 
@@ -107,19 +107,8 @@ class DecisionPolicyCreateInputSerializer(_PolicyFieldsInput):
     )
 
 
-class DecisionPolicyUpdateInputSerializer(_PolicyFieldsInput):
+class DecisionPolicyUpdateInputSerializer(PartialInputMixin, _PolicyFieldsInput):
     """PATCH: any of the fields; the result is the policy's next version."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("partial", True)
-        super().__init__(*args, **kwargs)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError(
-                f"Send at least one of: {', '.join(sorted(self.fields))}."
-            )
-        return attrs
 
 
 class EvaluatedOnBehalfOfSerializer(StrictInputSerializer):

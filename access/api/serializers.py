@@ -24,7 +24,7 @@ from access.services import (
 )
 from catalogue import selectors as catalogue_selectors
 from catalogue.models import Dataset
-from core.api.serializers import StrictInputSerializer
+from core.api.serializers import PartialInputMixin, StrictInputSerializer
 from core.errors import NotFoundError
 
 # A partner system, as requests and events name it; inline, not a $ref: OpenAPI 3.0 cannot make
@@ -147,19 +147,8 @@ class AccessRequestCreateInputSerializer(_EditableFieldsInput):
             raise serializers.ValidationError(f"Unknown dataset '{value}'.") from None
 
 
-class AccessRequestUpdateInputSerializer(_EditableFieldsInput):
+class AccessRequestUpdateInputSerializer(PartialInputMixin, _EditableFieldsInput):
     """PATCH: any of the editable fields, while the request is a draft or returned."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("partial", True)
-        super().__init__(*args, **kwargs)
-
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        if not attrs:
-            raise serializers.ValidationError(
-                f"Send at least one of: {', '.join(sorted(self.fields))}."
-            )
-        return attrs
 
 
 class AccessRequestSubmitInputSerializer(StrictInputSerializer):

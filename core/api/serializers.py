@@ -20,3 +20,19 @@ class StrictInputSerializer(serializers.Serializer):
                     {name: [f"Unknown field. Allowed: {allowed}."] for name in unknown}
                 )
         return super().to_internal_value(data)
+
+
+class PartialInputMixin:
+    """For PATCH inputs: every field optional, and an empty body refused (it would change
+    nothing and usually means the fields were misnamed)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("partial", True)
+        super().__init__(*args, **kwargs)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                f"Send at least one of: {', '.join(sorted(self.fields))}."
+            )
+        return super().validate(attrs)
