@@ -126,8 +126,9 @@ def _filename(url: str) -> str:
     return _safe_filename(unquote(urlsplit(url).path.rsplit("/", 1)[-1]) or "file")
 
 
-@transaction.atomic
-def _record_success(distribution_id: str, expected: str, stored: str, size: int) -> str | None:
+def _still_waiting(distribution_id: str, expected: str) -> Distribution | None:
+    """The distribution, locked, if it still waits for these bytes: not removed, and not
+    declared anew while they were fetched (then the newer declaration decides)."""
     distribution = (
         Distribution.objects.select_for_update(of=("self",))
         .select_related("dataset")
@@ -139,6 +140,14 @@ def _record_success(distribution_id: str, expected: str, stored: str, size: int)
         or distribution.fetch_status != FetchStatus.PENDING
         or distribution.source_sha256 != expected
     ):
+        return None
+    return distribution
+
+
+@transaction.atomic
+def _record_success(distribution_id: str, expected: str, stored: str, size: int) -> str | None:
+    distribution = _still_waiting(distribution_id, expected)
+    if distribution is None:
         # Removed, or declared anew while we fetched: the newer declaration decides.
         transaction.on_commit(lambda: delete_stored_files([stored]))
         return None
@@ -177,17 +186,8 @@ def _record_success(distribution_id: str, expected: str, stored: str, size: int)
 
 @transaction.atomic
 def _record_failure(distribution_id: str, expected: str, error: FetchError) -> str | None:
-    distribution = (
-        Distribution.objects.select_for_update(of=("self",))
-        .select_related("dataset")
-        .filter(pk=distribution_id)
-        .first()
-    )
-    if (
-        distribution is None
-        or distribution.fetch_status != FetchStatus.PENDING
-        or distribution.source_sha256 != expected
-    ):
+    distribution = _still_waiting(distribution_id, expected)
+    if distribution is None:
         return None
     distribution.fetch_attempts += 1
     distribution.fetch_error = error.message[:500]
