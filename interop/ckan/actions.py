@@ -191,7 +191,9 @@ def package_dict(dataset, context: ActionContext) -> dict[str, Any]:
         "url": dataset.landing_page,
         "version": dataset.version,
         "type": "dataset",
-        "state": "active",
+        # A withdrawn dataset is no longer listed or searched; asked for by name, it says so the
+        # way CKAN marks a package taken out of use, so a harvester drops it.
+        "state": "deleted" if dataset.withdrawn_at else "active",
         "private": False,
         "author": dataset.publisher.name,
         "author_email": None,

@@ -148,6 +148,8 @@ def test_withdrawn_dataset_leaves_listings_and_requests_but_its_grants_stay(
     assert api_client.get(f"/api/v1/datasets/{restricted.pk}/").status_code == 200
     ckan = api_client.get("/api/3/action/package_list").json()["result"]
     assert restricted.slug not in ckan
+    shown = api_client.get("/api/3/action/package_show", {"id": restricted.slug}).json()
+    assert shown["result"]["state"] == "deleted"
     turtle = b"".join(api_client.get("/catalogue.ttl").streaming_content).decode()
     assert str(restricted.pk) not in turtle
 
