@@ -9,6 +9,7 @@ ignored (the address reached would be the proxy's).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -191,3 +192,128 @@ def _describe(exc: requests.RequestException) -> str:
     if isinstance(exc, requests.ConnectionError):
         return "The server could not be reached."
     return f"The request failed ({type(exc).__name__})."
+
+
+# --- one bounded POST (webhooks) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PostOutcome:
+    """What the server answered: its status and the first bytes of its body (decoded leniently)."""
+
+    status: int
+    excerpt: str
+
+
+def post_bounded(
+    url: str,
+    body: bytes,
+    *,
+    headers: dict[str, str],
+    allow_private: bool,
+    connect_timeout: float,
+    deadline_seconds: float,
+    max_response_bytes: int = 1024,
+) -> PostOutcome:
+    """POST ``body`` to ``url`` once, never following a redirect, within a hard deadline.
+
+    The connection must reach a public address unless ``allow_private`` (the socket's peer is
+    checked after connecting, so DNS rebinding gains nothing). ``deadline_seconds`` bounds the
+    whole exchange: a watchdog shuts the socket when it passes, so a server that trickles its
+    status line or headers a byte at a time cannot hold the caller (requests' timeouts apply to
+    each read, not to the whole). At most ``max_response_bytes`` of the answer are read.
+
+    Raises FetchError (always ``transient``: the caller retries) when no answer came.
+    """
+    import http.client
+    import socket
+    import ssl
+    import threading
+    from urllib.parse import urlsplit
+
+    try:
+        url_check_public(url, allow_private=allow_private)
+    except UnsafeURLError as exc:
+        raise FetchError(str(exc), transient=True) from None
+    parts = urlsplit(url)
+    target = parts.path or "/"
+    if parts.query:
+        target += f"?{parts.query}"
+    raw_sockets: list[socket.socket] = []
+    expired = threading.Event()
+
+    def connect(address, timeout=None, source_address=None, *args, **kwargs):
+        sock = socket.create_connection(address, timeout, source_address)
+        raw_sockets.append(sock)
+        if not allow_private and not address_is_public(sock.getpeername()[0]):
+            sock.close()
+            raise UnsafeURLError(
+                f"The host '{parts.hostname}' connected to a private or reserved address; "
+                "only public addresses are called."
+            )
+        if expired.is_set():
+            sock.close()
+        return sock
+
+    def shut() -> None:
+        expired.set()
+        for sock in raw_sockets:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    if parts.scheme.lower() == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname,
+            parts.port,
+            timeout=connect_timeout,
+            context=ssl.create_default_context(),
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=connect_timeout)
+    connection._create_connection = connect  # type: ignore[attr-defined]
+    watchdog = threading.Timer(deadline_seconds, shut)
+    watchdog.daemon = True
+    watchdog.start()
+    started = time.monotonic()
+    try:
+        connection.connect()
+        remaining = deadline_seconds - (time.monotonic() - started)
+        if connection.sock is not None and remaining > 0:
+            connection.sock.settimeout(remaining)
+        connection.putrequest("POST", target, skip_accept_encoding=True)
+        for name, value in {
+            "User-Agent": USER_AGENT.replace("file fetcher", "webhooks"),
+            "Content-Type": "application/json",
+            "Content-Length": str(len(body)),
+            **headers,
+        }.items():
+            connection.putheader(name, value)
+        connection.endheaders(body)
+        response = connection.getresponse()
+        excerpt = response.read(max_response_bytes)
+        return PostOutcome(response.status, excerpt.decode("utf-8", errors="replace"))
+    except UnsafeURLError as exc:
+        raise FetchError(str(exc), transient=True) from None
+    except (OSError, http.client.HTTPException) as exc:
+        if expired.is_set():
+            raise FetchError(
+                f"No complete answer within {deadline_seconds:g} seconds.", transient=True
+            ) from None
+        if isinstance(exc, TimeoutError | socket.timeout):
+            raise FetchError("The server did not answer in time.", transient=True) from None
+        if isinstance(exc, ConnectionRefusedError):
+            raise FetchError("The connection was refused.", transient=True) from None
+        if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError):
+            raise FetchError(
+                "The server closed the connection without an answer.", transient=True
+            ) from None
+        if isinstance(exc, socket.gaierror):
+            raise FetchError(
+                f"The host '{parts.hostname}' does not resolve.", transient=True
+            ) from None
+        raise FetchError(
+            f"The request failed ({type(exc).__name__}: {str(exc)[:200]}).", transient=True
+        ) from None
+    finally:
+        watchdog.cancel()
+        connection.close()

@@ -18,8 +18,9 @@ CATALOGUE_WRITE = "catalogue:write"
 ACCESS_REQUEST = "access:request"
 ACCESS_DECIDE = "access:decide"
 GRANTS_READ = "grants:read"
+WEBHOOKS_MANAGE = "webhooks:manage"
 # What views open to any partner token (reading the public catalogue, for instance).
-ANY_PARTNER_SCOPE = (CATALOGUE_WRITE, ACCESS_REQUEST, ACCESS_DECIDE, GRANTS_READ)
+ANY_PARTNER_SCOPE = (CATALOGUE_WRITE, ACCESS_REQUEST, ACCESS_DECIDE, GRANTS_READ, WEBHOOKS_MANAGE)
 
 # The attribute of the user object that carries the context of a partner request.
 _ATTRIBUTE = "partner_context"

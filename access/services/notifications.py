@@ -337,6 +337,14 @@ def _enqueue(messages: list[Message], *, event: AccessEvent | None = None) -> li
     return created
 
 
+def notifications_enqueue(messages: list[Message]) -> list[Notification]:
+    """Store e-mails that no audit event calls for (a webhook endpoint disabled, for one) in the
+    outbox, in the caller's transaction: sent after commit, retried like every other."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notifications_enqueue must run inside the change's transaction.")
+    return _enqueue(messages)
+
+
 def notifications_schedule(event: AccessEvent) -> list[Notification]:
     """Write the e-mails ``event`` calls for, in the event's transaction."""
     if not transaction.get_connection().in_atomic_block:

@@ -322,7 +322,37 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Enqueues the harvest sources whose interval has passed (a source is never run twice at once).
     "interop-harvest-due-sources": {"task": "interop.harvest_due_sources", "schedule": 300.0},
+    # Turns new audit and catalogue events into webhook messages and sends those that are due.
+    "delivery-dispatch-webhooks": {
+        "task": "delivery.dispatch_webhooks",
+        "schedule": env.float("WEBHOOK_DISPATCH_INTERVAL", default=5.0),
+    },
 }
+
+# --- Webhooks (delivery.services.webhooks; docs/webhooks.md) -------------------------------------
+# Endpoint URLs on private, loopback or link-local addresses are refused unless this is on (tests,
+# an on-premise receiver); the address a delivery connects to is checked too.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env.bool("WEBHOOK_ALLOW_PRIVATE_ADDRESSES", default=False)
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=5.0)
+# The whole exchange (connect, send, status line, headers, first KiB of the body) must fit here.
+WEBHOOK_DEADLINE_SECONDS = env.float("WEBHOOK_DEADLINE_SECONDS", default=15.0)
+# Seconds to wait before each retry after a failed attempt (each +-20% jitter): 5 s, 5 min,
+# 30 min, 2 h, 5 h, 10 h, 10 h: 8 attempts over about 27.6 hours, then the message is given up.
+WEBHOOK_RETRY_SCHEDULE = env.list(
+    "WEBHOOK_RETRY_SCHEDULE", cast=float, default=[5, 300, 1800, 7200, 18000, 36000, 36000]
+)
+# An endpoint is disabled (and its owner told) after this many messages given up in a row.
+WEBHOOK_DISABLE_AFTER_GIVEN_UP = env.int("WEBHOOK_DISABLE_AFTER_GIVEN_UP", default=1)
+# A missing catalogue event id is waited for this long before the fan-out goes past it (a
+# transaction still open, or rolled back); one that commits later is still delivered if it does
+# so within WEBHOOK_LATE_EVENT_HOURS.
+WEBHOOK_CATALOGUE_GAP_SECONDS = env.float("WEBHOOK_CATALOGUE_GAP_SECONDS", default=60.0)
+WEBHOOK_LATE_EVENT_HOURS = env.int("WEBHOOK_LATE_EVENT_HOURS", default=24)
+# After a secret rotation the old secret signs too (two signatures) for this long.
+WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24)
+# Most endpoints one partner client may register; most messages one replay may queue.
+WEBHOOK_MAX_ENDPOINTS_PER_CLIENT = env.int("WEBHOOK_MAX_ENDPOINTS_PER_CLIENT", default=20)
+WEBHOOK_REPLAY_MAX = env.int("WEBHOOK_REPLAY_MAX", default=1000)
 
 # Harvesting other catalogues (interop.harvest): every fetch is bounded in time, size and pages.
 HARVEST_CONNECT_TIMEOUT = env.float("HARVEST_CONNECT_TIMEOUT", default=10.0)
@@ -470,6 +500,8 @@ PARTNER_SCOPES = {
     "access:request": "Submit access requests on behalf of researchers, and follow them.",
     "access:decide": "Approve, reject or return the requests for the client's publishers.",
     "grants:read": "Read the grants of the client's publishers and of the requests it made.",
+    "webhooks:manage": "Register webhook endpoints that receive signed events about the "
+    "client's publishers' datasets, requests and grants, and the requests it submitted.",
 }
 # Seconds a partner's access token lives; it then asks /o/token/ for a new one.
 PARTNER_TOKEN_LIFETIME = env.int("PARTNER_TOKEN_LIFETIME", default=3600)

@@ -84,3 +84,9 @@ FETCH_ALLOW_PRIVATE_ADDRESSES = True
 FETCH_RETRY_BASE_SECONDS = 0.2
 # Harvest tests serve their fixture catalogues from a thread on 127.0.0.1.
 HARVEST_ALLOW_PRIVATE_ADDRESSES = True
+# Webhook tests run their receivers on 127.0.0.1, and retry in fractions of a second.
+WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
+WEBHOOK_RETRY_SCHEDULE = [0.2, 0.2, 0.2]
+WEBHOOK_DEADLINE_SECONDS = 2.0
+WEBHOOK_CONNECT_TIMEOUT = 1.0
+WEBHOOK_CATALOGUE_GAP_SECONDS = 1.0

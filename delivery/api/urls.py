@@ -3,11 +3,12 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import attachments, views
+from . import attachments, views, webhooks
 
 router = SimpleRouter()
 router.lookup_value_regex = "[^/]+"
 router.register("grants", views.GrantViewSet, basename="grant")
+router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
     path(
