@@ -291,6 +291,10 @@ def post_bounded(
         connection.endheaders(body)
         response = connection.getresponse()
         excerpt = response.read(max_response_bytes)
+        if expired.is_set():  # the watchdog cut it short: what was read is not an answer
+            raise FetchError(
+                f"No complete answer within {deadline_seconds:g} seconds.", transient=True
+            )
         return PostOutcome(response.status, excerpt.decode("utf-8", errors="replace"))
     except UnsafeURLError as exc:
         raise FetchError(str(exc), transient=True) from None

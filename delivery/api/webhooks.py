@@ -59,8 +59,17 @@ class WebhookEndpointUpdateInputSerializer(PartialInputMixin, StrictInputSeriali
     )
 
 
+class _AsciiIntegerField(serializers.IntegerField):
+    """A JSON number, or a string of ASCII digits ("١٢" is not a position)."""
+
+    def to_internal_value(self, data: Any) -> int:
+        if isinstance(data, bool) or (isinstance(data, str) and not data.strip().isascii()):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class WebhookReplayInputSerializer(StrictInputSerializer):
-    from_position = serializers.IntegerField(
+    from_position = _AsciiIntegerField(
         min_value=1,
         max_value=2**62,
         help_text="Send again every message of this endpoint from this position on, in order.",
