@@ -430,9 +430,20 @@ class _Queue:
         return len(rows)
 
 
+def _stream_start(name: str) -> int:
+    """Where a stream's first fan-out starts: at the source's newest event, or earlier if an
+    endpoint made before then starts earlier (events older than any endpoint go to none)."""
+    head, last = _start_positions()
+    field = "start_audit_position" if name == ACCESS else "start_dataset_event_id"
+    oldest = WebhookEndpoint.objects.order_by(field).values_list(field, flat=True).first()
+    newest = head if name == ACCESS else last
+    return min(newest, oldest) if oldest is not None else newest
+
+
 def _stream_locked(name: str) -> WebhookStream | None:
     """The stream's row, locked; None when another fan-out holds it (it does the work)."""
-    WebhookStream.objects.get_or_create(name=name)
+    if not WebhookStream.objects.filter(name=name).exists():
+        WebhookStream.objects.get_or_create(name=name, defaults={"cursor": _stream_start(name)})
     return WebhookStream.objects.select_for_update(skip_locked=True).filter(name=name).first()
 
 
