@@ -139,6 +139,7 @@ class WebhookReplayOutputSerializer(serializers.Serializer):
 WEBHOOK_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 DELIVERY_ID = OpenApiParameter("delivery_id", OpenApiTypes.UUID, OpenApiParameter.PATH)
 NOT_FOUND = error_response("No webhook endpoint with this id of yours.")
+FORBIDDEN = error_response("Not a partner token holding webhooks:manage (people use the admin).")
 MANAGE = (WEBHOOKS_MANAGE,)
 
 
@@ -149,6 +150,9 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
     pagination_class = BoundedPageNumberPagination
     lookup_url_kwarg = "id"
     lookup_value_regex = "[^/]+"
+    # Creating and rotating answer with the signing secret: never kept to be replayed
+    # (core/api/idempotency.py), like the sign-in token endpoint's.
+    idempotency_exempt = True
     required_scopes = {
         "list": MANAGE,
         "retrieve": MANAGE,
@@ -183,7 +187,7 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response(serializer_class(page, many=True).data)
 
-    @extend_schema(responses=WebhookEndpointOutputSerializer(many=True))
+    @extend_schema(responses={200: WebhookEndpointOutputSerializer(many=True), 403: FORBIDDEN})
     def list(self, request: Request) -> Response:
         reject_unknown_params(request, {"page", "page_size"})
         return self._page(
@@ -206,10 +210,12 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
         body = WebhookEndpointOutputSerializer(made.endpoint).data | {"secret": made.secret}
         response = Response(body, status=status.HTTP_201_CREATED)
         response["Location"] = request.build_absolute_uri(f"{request.path}{made.endpoint.pk}/")
+        response["Cache-Control"] = "no-store"
         return response
 
     @extend_schema(
-        parameters=[WEBHOOK_ID], responses={200: WebhookEndpointOutputSerializer, 404: NOT_FOUND}
+        parameters=[WEBHOOK_ID],
+        responses={200: WebhookEndpointOutputSerializer, 403: FORBIDDEN, 404: NOT_FOUND},
     )
     def retrieve(self, request: Request, id: str) -> Response:
         return Response(WebhookEndpointOutputSerializer(self._get(request, id)).data)
@@ -239,14 +245,16 @@ class WebhookEndpointViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request: Request, id: str) -> Response:
         made = services.webhook_secret_rotate(endpoint=self._get(request, id))
-        return Response(
+        response = Response(
             WebhookEndpointOutputSerializer(made.endpoint).data | {"secret": made.secret}
         )
+        response["Cache-Control"] = "no-store"
+        return response
 
     @extend_schema(
         summary="The endpoint's messages and their delivery, newest first",
         parameters=[WEBHOOK_ID],
-        responses={200: WebhookDeliveryOutputSerializer(many=True), 404: NOT_FOUND},
+        responses={200: WebhookDeliveryOutputSerializer(many=True), 403: FORBIDDEN, 404: NOT_FOUND},
     )
     @action(detail=True, methods=["get"])
     def deliveries(self, request: Request, id: str) -> Response:

@@ -256,6 +256,21 @@ EXPECTED_ERRORS = {
     ("delete", f"{API}/policies/{{id}}/"): {401, 404},
     ("post", f"{API}/policies/{{id}}/evaluate/"): {400, 401, 404},
     ("get", f"{API}/policies/kinds/"): {400, 401},
+    # Partner tokens with webhooks:manage only: 403 for people and other tokens.
+    ("get", f"{API}/webhooks/"): {400, 401, 403, 404},
+    ("post", f"{API}/webhooks/"): {400, 401, 403, 409},
+    ("get", f"{API}/webhooks/{{id}}/"): {401, 403, 404},
+    ("patch", f"{API}/webhooks/{{id}}/"): {400, 401, 403, 404},
+    ("delete", f"{API}/webhooks/{{id}}/"): {401, 403, 404},
+    ("get", f"{API}/webhooks/{{id}}/deliveries/"): {400, 401, 403, 404},
+    ("post", f"{API}/webhooks/{{id}}/deliveries/{{delivery_id}}/replay/"): {401, 403, 404},
+    ("post", f"{API}/webhooks/{{id}}/replay/"): {400, 401, 403, 404},
+    ("post", f"{API}/webhooks/{{id}}/rotate-secret/"): {401, 403, 404},
+    ("post", f"{API}/webhooks/{{id}}/test/"): {401, 403, 404},
+}
+# POSTs that take no Idempotency-Key (their answers may hold a secret, never stored).
+NO_IDEMPOTENCY_KEY = {f"{API}/auth/token/"} | {
+    path for method, path in EXPECTED_ERRORS if method == "post" and "/webhooks/" in path
 }
 
 
@@ -272,7 +287,7 @@ def test_every_operation_declares_its_errors_with_the_error_component(openapi, m
         {403} if method in ("post", "patch", "delete") else set()
     ) | (
         # a key still in use (409), or reused with another request (422)
-        {409, 422} if method == "post" and path != f"{API}/auth/token/" else set()
+        {409, 422} if method == "post" and path not in NO_IDEMPOTENCY_KEY else set()
     )
     for code in errors - {416}:  # 416 (range not satisfiable) has no body
         assert response_schema(openapi, path, method, code) == {"$ref": ERROR_REF}, code
