@@ -56,7 +56,9 @@ def test_emails_go_to_stewards_on_submission_and_to_the_researcher_on_decisions(
         (steward.email, "pending"),
         (researcher.email, "pending"),
     ]
-    assert len(enqueued) == 3 and not mail.outbox
+    # One send per e-mail (besides the webhook dispatch nudge of delivery/signals.py).
+    sends = [callback for callback in enqueued if not getattr(callback, "webhook_nudge", False)]
+    assert len(sends) == 3 and not mail.outbox
     for notification in pending:
         assert services.notification_send(notification_id=notification.pk)
     by_recipient = {(tuple(m.to), m.subject) for m in mail.outbox}
