@@ -33,3 +33,9 @@ def dispatch_webhooks() -> int:
 def send_webhooks(endpoint_id: str) -> int:
     """Send one endpoint's due messages in order (one sender per endpoint at a time)."""
     return webhooks.webhook_endpoint_deliver(endpoint_id=endpoint_id)
+
+
+@shared_task(name="delivery.purge_webhook_deliveries", **RETRYING)
+def purge_webhook_deliveries() -> int:
+    """Hourly: the delivery log keeps WEBHOOK_LOG_RETENTION_DAYS of finished messages."""
+    return webhooks.webhook_deliveries_purge()

@@ -327,6 +327,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delivery.dispatch_webhooks",
         "schedule": env.float("WEBHOOK_DISPATCH_INTERVAL", default=5.0),
     },
+    "delivery-purge-webhook-deliveries": {
+        "task": "delivery.purge_webhook_deliveries",
+        "schedule": crontab(minute=41),
+    },
 }
 
 # --- Webhooks (delivery.services.webhooks; docs/webhooks.md) -------------------------------------
@@ -353,6 +357,8 @@ WEBHOOK_SECRET_OVERLAP_HOURS = env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=2
 # Most endpoints one partner client may register; most messages one replay may queue.
 WEBHOOK_MAX_ENDPOINTS_PER_CLIENT = env.int("WEBHOOK_MAX_ENDPOINTS_PER_CLIENT", default=20)
 WEBHOOK_REPLAY_MAX = env.int("WEBHOOK_REPLAY_MAX", default=1000)
+# Delivered and given-up messages are kept (logged, replayable) this long; pending ones always.
+WEBHOOK_LOG_RETENTION_DAYS = env.int("WEBHOOK_LOG_RETENTION_DAYS", default=30)
 
 # Harvesting other catalogues (interop.harvest): every fetch is bounded in time, size and pages.
 HARVEST_CONNECT_TIMEOUT = env.float("HARVEST_CONNECT_TIMEOUT", default=10.0)

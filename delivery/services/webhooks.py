@@ -356,8 +356,8 @@ def _targets() -> list[_Target]:
 class _Queue:
     """Messages written by one fan-out transaction, numbered per endpoint."""
 
-    def __init__(self, targets: list[_Target]) -> None:
-        self.targets = targets
+    def __init__(self, targets: list[_Target] | None = None) -> None:
+        self._targets = targets  # None: loaded when the first event is offered
         self.rows: list[WebhookDelivery] = []
         self.sequences: dict[Any, int] = {}
 
@@ -374,8 +374,10 @@ class _Queue:
     ) -> None:
         """Queue the event for every target that wants it; ``data`` is called once, lazily;
         ``after(target)`` says whether the event is newer than the endpoint."""
+        if self._targets is None:
+            self._targets = _targets()
         built = None
-        for target in self.targets:
+        for target in self._targets:
             if not after(target) or not target.wants(event_type, audience):
                 continue
             if built is None:
@@ -514,10 +516,9 @@ def _catalogue_fan_out(now: datetime) -> int:
         stream = _stream_locked(CATALOGUE)
         if stream is None:
             return 0
-        targets = _targets()
-        queue = _Queue(targets)
+        queue = _Queue()  # endpoints are loaded only if there is an event to offer them
         related = ("publisher", "dataset")
-        wanted = list(DATASET_EVENT_TYPES)
+        before = (stream.cursor, stream.gap_seen_at, list(stream.skipped))
 
         def add(event: DatasetEvent) -> None:
             if event.action not in DATASET_EVENT_TYPES:
@@ -563,12 +564,12 @@ def _catalogue_fan_out(now: datetime) -> int:
                 stream.skipped = stream.skipped[-MAX_SKIPPED_RANGES:]
                 logger.info("webhooks: catalogue events %s..%s skipped", expected, event.pk - 1)
             stream.gap_seen_at = None
-            if targets and event.action in wanted:
-                add(event)
+            add(event)
             stream.cursor = event.pk
             expected = event.pk + 1
         written = queue.write()
-        stream.save(update_fields=["cursor", "gap_seen_at", "skipped", "updated"])
+        if (stream.cursor, stream.gap_seen_at, stream.skipped) != before:
+            stream.save(update_fields=["cursor", "gap_seen_at", "skipped", "updated"])
     if len(events) == FAN_OUT_BATCH:
         send_now(DISPATCH_TASK)
     return written
@@ -906,3 +907,15 @@ def webhook_endpoint_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(last_sequence=sequence)
     enqueue_after_commit(SEND_TASK, str(endpoint.pk))
     return delivery
+
+
+def webhook_deliveries_purge(*, now: datetime | None = None) -> int:
+    """Hourly (beat): forget delivered and given-up messages older than
+    WEBHOOK_LOG_RETENTION_DAYS (pending ones stay, however old). They can no longer be
+    replayed."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
+    deleted, _ = WebhookDelivery.objects.filter(
+        created__lt=cutoff,
+        status__in=[WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED],
+    ).delete()
+    return deleted

@@ -205,3 +205,19 @@ def test_catalogue_events_committed_out_of_id_order_are_all_delivered(publisher,
     assert webhooks.webhooks_fan_out(now=now + timedelta(hours=25)) == 0
     assert WebhookStream.objects.get(name="catalogue").skipped == []
     assert len(received(endpoint)) == 5
+
+
+@pytest.mark.django_db
+def test_the_log_keeps_finished_messages_for_the_retention_period(publisher, settings):
+    settings.WEBHOOK_LOG_RETENTION_DAYS = 30
+    endpoint = endpoint_for(publishers=[publisher])
+    old_done, old_failed, old_pending, recent = (
+        webhooks.webhook_endpoint_test(endpoint=endpoint) for _ in range(4)
+    )
+    long_ago = timezone.now() - timedelta(days=31)
+    WebhookDelivery.objects.filter(pk=old_done.pk).update(status="delivered", created=long_ago)
+    WebhookDelivery.objects.filter(pk=old_failed.pk).update(status="failed", created=long_ago)
+    WebhookDelivery.objects.filter(pk=old_pending.pk).update(created=long_ago)
+    WebhookDelivery.objects.filter(pk=recent.pk).update(status="delivered")
+    assert webhooks.webhook_deliveries_purge() == 2
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}
