@@ -10,7 +10,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
-from core.admin import ServiceWritesAdmin, list_date, list_id, list_text
+from core.admin import ServiceWritesAdmin, list_date, list_text
 from delivery.models import WebhookDelivery, WebhookEndpoint
 from delivery.services import webhooks as services
 from delivery.services.webhook_events import EVENT_TYPES
@@ -37,7 +37,7 @@ class WebhookEndpointForm(forms.ModelForm):
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(ServiceWritesAdmin):
     form = WebhookEndpointForm
-    list_display = ["url_text", "owner", "enabled", "disabled_text", "last_sequence", "created_on"]
+    list_display = ["url_text", "owner", "enabled", "disabled_text", "created_on"]
     list_filter = ["enabled", "all_publishers"]
     search_fields = ["url", "description", "owner_client__name"]
     filter_horizontal = ["publishers"]
@@ -49,15 +49,15 @@ class WebhookEndpointAdmin(ServiceWritesAdmin):
 
     @admin.display(description="URL", ordering="url")
     def url_text(self, endpoint: WebhookEndpoint) -> str:
-        return list_text(endpoint.url, 50)
+        return list_text(endpoint.url, 26)
 
     @admin.display(description="Owner")
     def owner(self, endpoint: WebhookEndpoint) -> str:
-        return list_text(endpoint.owner_client.name, 24) if endpoint.owner_client_id else "admin"
+        return list_text(endpoint.owner_client.name, 14) if endpoint.owner_client_id else "admin"
 
-    @admin.display(description="Disabled because")
+    @admin.display(description="Disabled")
     def disabled_text(self, endpoint: WebhookEndpoint) -> str:
-        return list_text(endpoint.disabled_reason, 40) if endpoint.disabled_reason else "—"
+        return list_text(endpoint.disabled_reason, 14) if endpoint.disabled_reason else "—"
 
     @admin.display(description="Created", ordering="created")
     def created_on(self, endpoint: WebhookEndpoint) -> str:
@@ -166,25 +166,32 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     """The log of every message: read-only; replay sends a copy at the end of the queue."""
 
     list_display = [
-        "short_id", "endpoint_url", "position", "event_type", "status", "attempts",
-        "response_status", "error_text", "created_on",
+        "endpoint_url", "pos", "type_text", "status", "tries", "error_text", "created_on",
     ]  # fmt: skip
     list_filter = ["status", "event_type"]
     search_fields = ["message_id", "endpoint__url"]
     list_select_related = ["endpoint"]
     actions = ["replay"]
 
-    @admin.display(description="Id")
-    def short_id(self, delivery: WebhookDelivery) -> str:
-        return list_id(delivery.pk)
-
     @admin.display(description="Endpoint")
     def endpoint_url(self, delivery: WebhookDelivery) -> str:
-        return list_text(delivery.endpoint.url, 30)
+        return list_text(delivery.endpoint.url, 14)
+
+    @admin.display(description="Pos.", ordering="position")
+    def pos(self, delivery: WebhookDelivery) -> int:
+        return delivery.position
+
+    @admin.display(description="Type", ordering="event_type")
+    def type_text(self, delivery: WebhookDelivery) -> str:
+        return list_text(delivery.event_type, 16)
+
+    @admin.display(description="Tries", ordering="attempts")
+    def tries(self, delivery: WebhookDelivery) -> int:
+        return delivery.attempts
 
     @admin.display(description="Last error")
     def error_text(self, delivery: WebhookDelivery) -> str:
-        return list_text(delivery.last_error, 30) if delivery.last_error else "—"
+        return list_text(delivery.last_error, 14) if delivery.last_error else "—"
 
     @admin.display(description="Created", ordering="created")
     def created_on(self, delivery: WebhookDelivery) -> str:

@@ -70,6 +70,8 @@ EXPECTED_LISTS = {
         "/admin/interop/harvestsource/",
         "/admin/interop/harvestrun/",
         "/admin/interop/harvesteddataset/",
+        "/admin/delivery/webhookendpoint/",
+        "/admin/delivery/webhookdelivery/",
     },
 }
 
@@ -176,12 +178,30 @@ def demo(monkeypatch, sent_tasks, settings):
     )
     for user in users.values():
         api_token_create(user=user, name="Notebook on the institute's analysis workstation")
-    partner_client_create(
+    client, _ = partner_client_create(
         name="Research Office of the Technische Universität München (automated submissions)",
         scopes=["catalogue:write", "access:request", "access:decide", "grants:read"],
         publishers=Publisher.objects.filter(stewards=steward),
         research_organisation="Technische Universität München",
     )
+    # Its webhook endpoint, with a message that failed every attempt and one still waiting.
+    from delivery.models import WebhookDelivery
+    from delivery.services import webhooks
+
+    endpoint = webhooks.webhook_endpoint_create(
+        client=client,
+        url="https://research-office.tum.example/integrations/passerelle/webhooks/v1/receive",
+        event_types=["access_request.approved", "grant.provisioned", "grant.revoked"],
+        description="Stages approved datasets on the university's analysis cluster",
+    ).endpoint
+    given_up = webhooks.webhook_endpoint_test(endpoint=endpoint)
+    WebhookDelivery.objects.filter(pk=given_up.pk).update(
+        status="failed",
+        attempts=8,
+        response_status=503,
+        last_error="HTTP 503: the receiver answered Service Unavailable on every attempt.",
+    )
+    webhooks.webhook_endpoint_test(endpoint=endpoint)
     # A catalogue harvested nightly, its last run with one record it could not read.
     from interop.models import HarvestedDataset, HarvestRun, HarvestRunStatus, HarvestSource
 
