@@ -226,3 +226,20 @@ def test_a_client_may_register_a_bounded_number_of_endpoints(partner, settings):
     assert create(api).status_code == 201
     response = create(api)
     assert response.status_code == 409
+
+
+def test_the_delivery_log_takes_the_same_queries_however_long_the_page(
+    partner, django_assert_max_num_queries
+):
+    _, api = partner
+    endpoint_id = create(api).json()["id"]
+    endpoint = WebhookEndpoint.objects.get(pk=endpoint_id)
+    first = webhooks.webhook_endpoint_test(endpoint=endpoint)
+    webhooks.webhook_delivery_replay(delivery=first)
+    for _ in range(40):
+        webhooks.webhook_endpoint_test(endpoint=endpoint)
+    api.get(f"/api/v1/webhooks/{endpoint_id}/deliveries/")  # warm the token's cache
+    with django_assert_max_num_queries(8):
+        response = api.get(f"/api/v1/webhooks/{endpoint_id}/deliveries/?page_size=100")
+    assert response.json()["count"] == 42
+    assert [r["position"] for r in response.json()["results"]][-2:] == [1, 1]
