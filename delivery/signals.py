@@ -37,7 +37,9 @@ def _nudge_after_commit() -> None:
     pending = getattr(connection, "run_on_commit", None) or []
     if any(getattr(entry[1], "webhook_nudge", False) for entry in pending):
         return
-    transaction.on_commit(_dispatch)
+    # robust: whatever fails here (even the database, just after the commit) is logged, never
+    # raised into the request or task whose change already committed.
+    transaction.on_commit(_dispatch, robust=True)
 
 
 @receiver(post_save, sender=AccessEvent, dispatch_uid="delivery-webhooks-access-event")
