@@ -72,6 +72,8 @@ def test_the_list_is_public_cacheable_and_negotiated(api_client, grant, settings
     assert as_json["Content-Type"] == "application/statuslist+json"
     body = as_json.json()
     assert body["sub"].endswith(path) and body["status_list"]["bits"] == 1
+    assert api_client.head(path).status_code == 200
+    assert api_client.post(path).status_code == 405
     refused = api_client.get(path, HTTP_ACCEPT="text/html")
     assert refused.status_code == 406
     assert refused.json()["error"]["code"] == "not_acceptable"
