@@ -166,3 +166,34 @@ def test_building_a_list_costs_a_fixed_number_of_queries(grant, django_assert_ma
     services.signing_key_current()
     with django_assert_max_num_queries(4):
         status_list_get(number=0)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_transactions_get_disjoint_status_indexes():
+    """Two provisioning batches at once, each holding its transaction open while the other
+    allocates: the sequence never hands out a number twice (a MAX()+1 would, here)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from access.models import grant_status_indexes_allocate
+
+    both_allocated = threading.Barrier(2, timeout=10)
+    results: list[list[int]] = []
+
+    def batch() -> None:
+        try:
+            with transaction.atomic():
+                results.append(grant_status_indexes_allocate(50))
+                both_allocated.wait()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=batch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2
+    assert not set(results[0]) & set(results[1])
+    assert len(set(results[0]) | set(results[1])) == 100
