@@ -19,8 +19,8 @@ from access.models import GrantState
 from accounts.models import PartnerClient
 from accounts.oauth_views import IntrospectView
 from core.api.schema import error_response
-from core.errors import NotFoundError, error_body
-from core.partners import GRANTS_READ, PartnerContext, partner_context_attach
+from core.errors import NotFoundError, PermissionDeniedError, error_body
+from core.partners import GRANTS_READ, PartnerContext, partner_context, partner_context_attach
 from delivery import services
 from delivery.services.passports import MAX_VISAS
 from delivery.services.status_lists import MEDIA_TYPE_JSON, MEDIA_TYPE_JWT
@@ -45,9 +45,10 @@ class MyPassportView(APIView):
 
 
 class UserPassportView(APIView):
-    """A user's passport as the caller sees it: visas only for the user's grants the caller can
-    see (a partner client with grants:read: its publishers' and its own requests'; a steward:
-    their publishers'); 404 when the caller sees no grant of the user (no enumeration)."""
+    """A user's passport as a partner client with grants:read sees it: visas only for the user's
+    grants the client can see (its publishers' and its own requests'); 404 when it sees none (no
+    enumeration). People are refused: a passport is a credential for DRS, and a steward holding
+    a researcher's would fetch the files in the researcher's name."""
 
     permission_classes = [IsAuthenticated]
     required_scopes = {"get": (GRANTS_READ,)}
@@ -56,10 +57,18 @@ class UserPassportView(APIView):
         parameters=[OpenApiParameter("username", OpenApiTypes.STR, OpenApiParameter.PATH)],
         responses={
             200: PassportOutputSerializer,
+            403: error_response(
+                "Only partner clients read another user's passport; yours is /api/v1/me/passport/."
+            ),
             404: error_response("No grant of this user that you can see."),
         },
     )
     def get(self, request: Request, username: str) -> Response:
+        if partner_context(request.user) is None:
+            raise PermissionDeniedError(
+                "Only partner clients with grants:read read another user's passport; "
+                "yours is at /api/v1/me/passport/."
+            )
         visible = selectors.grants_visible_to(user=request.user).filter(grantee__username=username)
         seen = visible.first()
         if seen is None:

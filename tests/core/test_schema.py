@@ -229,7 +229,7 @@ EXPECTED_ERRORS = {
     ("post", f"{API}/grants/{{id}}/relinquish/"): {400, 401, 403, 404, 409},
     ("post", f"{API}/grants/{{id}}/token/"): {401, 403, 404, 409},
     ("get", f"{API}/me/passport/"): {401},
-    ("get", f"{API}/passports/{{username}}/"): {401, 404},
+    ("get", f"{API}/passports/{{username}}/"): {401, 403, 404},
     ("post", f"{API}/access-requests/{{id}}/renew/"): {400, 401, 403, 404, 409},
     ("get", f"{API}/access-requests/{{id}}/reviewers/"): {400, 401, 403, 404},
     ("post", f"{API}/access-requests/{{id}}/reviewers/"): {400, 401, 403, 404, 409},

@@ -209,9 +209,13 @@ def test_a_partners_own_passport_is_empty(grant, publisher):
     assert jwt.decode(passport, options={"verify_signature": False})["ga4gh_passport_v1"] == []
 
 
-def test_a_stranger_gets_404_for_someone_elses_passport(grant, researcher):
-    stranger = token_client(UserFactory(username="stranger"))
-    assert stranger.get(f"/api/v1/passports/{researcher.username}/").status_code == 404
+def test_people_never_read_someone_elses_passport(grant, researcher, steward):
+    # Not a stranger, and not the steward who approved the grant either: a passport opens the
+    # files by DRS, in the researcher's name.
+    for user in (UserFactory(username="stranger"), steward):
+        response = token_client(user).get(f"/api/v1/passports/{researcher.username}/")
+        assert response.status_code == 403
+        assert "/api/v1/me/passport/" in response.json()["error"]["message"]
 
 
 def test_anonymous_callers_get_no_passport(api_client, grant):
@@ -219,7 +223,8 @@ def test_anonymous_callers_get_no_passport(api_client, grant):
 
 
 @pytest.mark.parametrize(("name", "status"), [("%D9%A1", 404), ("x" * 5000, 404), ("%00", 400)])
-def test_odd_usernames_are_clean_4xx(researcher_client, grant, name, status):
-    response = researcher_client.get(f"/api/v1/passports/{name}/")
+def test_odd_usernames_are_clean_4xx(grant, publisher, name, status):
+    reader, secret = partner_client("Reader", scopes=("grants:read",), publishers=[publisher])
+    response = partner_api(reader, secret).get(f"/api/v1/passports/{name}/")
     assert response.status_code == status
     assert "error" in response.json()
