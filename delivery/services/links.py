@@ -51,25 +51,32 @@ class DownloadLink:
     expires_at: datetime
 
 
+def _link(grant: Grant, distribution: Distribution, expires: int) -> DownloadLink:
+    path = reverse(
+        "api:grant-download", kwargs={"grant_id": grant.pk, "distribution_id": distribution.pk}
+    )
+    signature = _mac(str(grant.pk), str(distribution.pk), expires)
+    return DownloadLink(
+        distribution=distribution,
+        url=f"{settings.SITE_URL.rstrip('/')}{path}?expires={expires}&signature={signature}",
+        expires_at=datetime.fromtimestamp(expires, tz=UTC),
+    )
+
+
+def download_link(
+    grant: Grant, distribution: Distribution, *, ttl_seconds: int = DEFAULT_LINK_TTL_SECONDS
+) -> DownloadLink:
+    """A signed link to one file of the grant. The caller has checked that the file is one
+    ``grant_files(grant)`` returns (``download_authorise`` checks it again when it is used)."""
+    return _link(grant, distribution, int(time.time()) + ttl_seconds)
+
+
 def download_links(
     grant: Grant, *, ttl_seconds: int = DEFAULT_LINK_TTL_SECONDS
 ) -> list[DownloadLink]:
+    """Links to every file of the grant, all ending at the same second."""
     expires = int(time.time()) + ttl_seconds
-    links = []
-    for distribution in grant_files(grant):
-        path = reverse(
-            "api:grant-download",
-            kwargs={"grant_id": grant.pk, "distribution_id": distribution.pk},
-        )
-        signature = _mac(str(grant.pk), str(distribution.pk), expires)
-        links.append(
-            DownloadLink(
-                distribution=distribution,
-                url=f"{settings.SITE_URL.rstrip('/')}{path}?expires={expires}&signature={signature}",
-                expires_at=datetime.fromtimestamp(expires, tz=UTC),
-            )
-        )
-    return links
+    return [_link(grant, distribution, expires) for distribution in grant_files(grant)]
 
 
 def download_authorise(
