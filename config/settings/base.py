@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -485,6 +486,20 @@ PARTNER_SCOPES = {
 }
 # Seconds a partner's access token lives; it then asks /o/token/ for a new one.
 PARTNER_TOKEN_LIFETIME = env.int("PARTNER_TOKEN_LIFETIME", default=3600)
+# --- grant tokens, visas, passports and status lists (docs/tokens.md) ---
+# Seconds a grant token, visa or passport lives at most (never past its grant's end); the
+# grantee or a partner asks POST /api/v1/grants/<id>/token/ for a fresh one.
+GRANT_TOKEN_LIFETIME = env.int("GRANT_TOKEN_LIFETIME", default=3600)
+# Indexes per status list (one bit each: 2**16 entries are 8 KiB before compression).
+STATUS_LIST_SIZE = env.int("STATUS_LIST_SIZE", default=2**16)
+if STATUS_LIST_SIZE < 8 or STATUS_LIST_SIZE % 8:
+    raise ImproperlyConfigured("STATUS_LIST_SIZE must be a positive multiple of 8.")
+# Seconds a verifier may keep a status list: the list's ``ttl`` and its Cache-Control max-age.
+STATUS_LIST_TTL = env.int("STATUS_LIST_TTL", default=60)
+# Seconds until a status list token's ``exp``.
+STATUS_LIST_VALIDITY = env.int("STATUS_LIST_VALIDITY", default=3600)
+# Seconds the server keeps a built list in its cache before querying again.
+STATUS_LIST_CACHE_SECONDS = env.int("STATUS_LIST_CACHE_SECONDS", default=5)
 # How long a rotated secret keeps working beside the new one (manage.py rotate_partner_secret).
 PARTNER_SECRET_OVERLAP_HOURS = env.int("PARTNER_SECRET_OVERLAP_HOURS", default=24)
 OAUTH2_PROVIDER = {

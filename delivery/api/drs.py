@@ -32,6 +32,7 @@ from core.errors import api_exception_handler
 from core.partners import GRANTS_READ
 from delivery.services import drs
 from delivery.services.manifests import safe_file_name
+from delivery.services.passports import PassportInvalidError, passport_grants
 
 logger = logging.getLogger(__name__)
 
@@ -162,9 +163,6 @@ def _caller(request: Request, data: dict | None = None) -> drs.DrsCaller:
     passports = _string_list(
         data or {}, "passports", limit=MAX_PASSPORTS, too_many=exceptions.ValidationError
     )
-    # TODO(merge helper/T): import at the top once delivery.services.passports is merged.
-    from delivery.services.passports import PassportInvalidError, passport_grants
-
     grant_ids = set()
     for position, passport in enumerate(passports):
         try:

@@ -74,8 +74,11 @@ class GrantOutputSerializer(serializers.Serializer):
     revoked_at = serializers.DateTimeField(allow_null=True)
     download_count = serializers.IntegerField()
     token = serializers.SerializerMethodField(
-        help_text="Signed JWT (EdDSA), for the grantee only, while the grant is active; "
-        "verify it offline with /.well-known/jwks.json."
+        help_text="A short-lived signed grant token (a GA4GH ControlledAccessGrants visa, EdDSA "
+        "JWT) for the grantee and the partner client that submitted the request, while the grant "
+        "is active. It lives GRANT_TOKEN_LIFETIME seconds (1 hour by default), never past the "
+        "grant's end; POST .../token/ issues a fresh one. Verify it offline with "
+        "/.well-known/jwks.json and its status list (docs/tokens.md)."
     )
     files = serializers.SerializerMethodField(
         help_text="Fresh signed download links, for the grantee (and the partner client that "
@@ -99,6 +102,12 @@ class GrantOutputSerializer(serializers.Serializer):
             return []
         links = services.download_links(grant, ttl_seconds=self.context["link_ttl"])
         return GrantFileSerializer(links, many=True).data
+
+
+class GrantTokenOutputSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="The grant token (a visa JWT, EdDSA).")
+    jti = serializers.CharField(help_text="This token's unique id.")
+    expires_at = serializers.DateTimeField(help_text="When this token (not the grant) expires.")
 
 
 class RevokeInputSerializer(StrictInputSerializer):
@@ -221,6 +230,7 @@ class GrantViewSet(viewsets.ViewSet):
         "list": (GRANTS_READ,),
         "retrieve": (GRANTS_READ,),
         "manifest": (GRANTS_READ,),
+        "token": (GRANTS_READ,),
     }
     # list() pages with it, and the OpenAPI schema reads it: the answer is a page object.
     pagination_class = BoundedPageNumberPagination
@@ -346,6 +356,23 @@ class GrantViewSet(viewsets.ViewSet):
             user=request.user, grant=grant, comment=serializer.validated_data["comment"]
         )
         return Response(GrantOutputSerializer(grant, context=self._context(request)).data)
+
+    @extend_schema(
+        parameters=[GRANT_ID],
+        request=None,
+        responses={
+            200: GrantTokenOutputSerializer,
+            403: error_response("A steward who is not the grantee gets no token."),
+            404: error_response("No grant you can see."),
+            409: error_response("The grant has ended (error.state): no token."),
+        },
+    )
+    @action(detail=True, methods=["post"])
+    def token(self, request: Request, pk: str) -> Response:
+        """A fresh short-lived grant token, for the grantee or a partner client with
+        grants:read that sees the grant."""
+        issued = services.grant_token_reissue(user=request.user, grant_id=pk)
+        return Response(GrantTokenOutputSerializer(issued).data)
 
 
 class GrantDownloadView(APIView):

@@ -41,6 +41,7 @@ from catalogue.models import AccessRights, Distribution
 from core.partners import GRANTS_READ, partner_context
 
 from .links import download_link
+from .signing import issuer
 
 ACCESS_ID_PREFIX = "grant-"
 PUBLIC_ACCESS_ID = "public"
@@ -255,10 +256,10 @@ def drs_authorizations(*, object_ids: Iterable[str]) -> Resolution:
 
 def passport_issuers() -> list[str]:
     """Whose visas open objects here: Passerelle's own passports only."""
-    return [getattr(settings, "PASSPORT_ISSUER", "") or settings.SITE_URL.rstrip("/")]
+    return [issuer()]
 
 
 def bearer_issuers() -> list[str]:
     """Who issues the bearer tokens accepted: Passerelle itself (personal API tokens, and
     partner clients' tokens from /o/token/)."""
-    return [settings.SITE_URL.rstrip("/")]
+    return [issuer()]

@@ -1,0 +1,113 @@
+"""GA4GH passports, the token status lists, and the grant-aware introspection endpoint."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access import selectors
+from accounts.models import PartnerClient
+from accounts.oauth_views import IntrospectView
+from core.api.schema import error_response
+from core.errors import NotFoundError, error_body
+from core.partners import GRANTS_READ, PartnerContext, partner_context_attach
+from delivery import services
+from delivery.services.status_lists import MEDIA_TYPE_JSON, MEDIA_TYPE_JWT
+
+
+class PassportOutputSerializer(serializers.Serializer):
+    passport = serializers.CharField(
+        help_text="A GA4GH Passport (JWT, typ vnd.ga4gh.passport+jwt, EdDSA): "
+        "ga4gh_passport_v1 lists one ControlledAccessGrants visa per active grant."
+    )
+
+
+class MyPassportView(APIView):
+    """The signed-in user's passport (a partner's service user holds no grant: empty)."""
+
+    permission_classes = [IsAuthenticated]
+    required_scopes = {"get": (GRANTS_READ,)}
+
+    @extend_schema(responses=PassportOutputSerializer)
+    def get(self, request: Request) -> Response:
+        return Response({"passport": services.passport_issue(user=request.user)})
+
+
+class UserPassportView(APIView):
+    """A user's passport as the caller sees it: visas only for the user's grants the caller can
+    see (a partner client with grants:read: its publishers' and its own requests'; a steward:
+    their publishers'); 404 when the caller sees no grant of the user (no enumeration)."""
+
+    permission_classes = [IsAuthenticated]
+    required_scopes = {"get": (GRANTS_READ,)}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("username", OpenApiTypes.STR, OpenApiParameter.PATH)],
+        responses={
+            200: PassportOutputSerializer,
+            404: error_response("No grant of this user that you can see."),
+        },
+    )
+    def get(self, request: Request, username: str) -> Response:
+        grants = list(
+            selectors.grants_visible_to(user=request.user)
+            .filter(grantee__username=username)
+            .order_by("-created", "pk")
+        )
+        if not grants:
+            raise NotFoundError(f"No grant of {username!r} that you can see.")
+        grantee = grants[0].grantee
+        return Response({"passport": services.passport_issue(user=grantee, grants=grants)})
+
+
+@require_GET
+def status_list_view(request: HttpRequest, number: int) -> HttpResponse:
+    """A token status list, public and cacheable: the signed JWT (application/statuslist+jwt,
+    the default) or its claims as JSON (application/statuslist+json), as Accept asks."""
+    offered = [MEDIA_TYPE_JWT, MEDIA_TYPE_JSON]
+    media_type = request.get_preferred_type(offered) if request.headers.get("Accept") else None
+    if request.headers.get("Accept") and media_type is None:
+        return JsonResponse(
+            error_body("not_acceptable", f"This list is served as {' or '.join(offered)}."),
+            status=406,
+        )
+    try:
+        status_list = services.status_list_get(number=number)
+    except NotFoundError as exc:
+        return JsonResponse(error_body(exc.code, exc.message), status=404)
+    if media_type == MEDIA_TYPE_JSON:
+        response = JsonResponse(status_list.claims, content_type=MEDIA_TYPE_JSON)
+    else:
+        response = HttpResponse(status_list.token, content_type=MEDIA_TYPE_JWT)
+    response["Cache-Control"] = f"public, max-age={settings.STATUS_LIST_TTL}"
+    response["Vary"] = "Accept"
+    return response
+
+
+class GrantTokenIntrospectView(IntrospectView):
+    """/o/introspect/ (RFC 7662) for partner clients: their own access tokens, as before, and
+    grant tokens (visas) of the grants they can see with grants:read (config/urls.py routes it:
+    accounts cannot import delivery)."""
+
+    def introspect(self, client: PartnerClient, token: str) -> dict:
+        if token.count(".") != 2:  # an OAuth access token is opaque; a JWT has three parts
+            return super().introspect(client, token)
+        user = client.service_user
+        partner_context_attach(
+            user,
+            PartnerContext(
+                client_id=client.pk,
+                name=client.name,
+                scopes=frozenset(client.scopes),
+                research_organisation=client.research_organisation,
+            ),
+        )
+        return services.grant_token_introspect(user=user, token=token)
