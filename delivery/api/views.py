@@ -39,6 +39,7 @@ from core.partners import GRANTS_READ
 from delivery import services
 from delivery.services import manifests
 from delivery.services.drs import drs_uri
+from delivery.services.links import DownloadLink
 from delivery.services.manifests import grant_usable_by
 
 from .file_responses import file_response
@@ -59,7 +60,7 @@ class GrantFileSerializer(serializers.Serializer):
     download_url = serializers.URLField(source="url")
     url_expires_at = serializers.DateTimeField(source="expires_at")
 
-    def get_drs_uri(self, link: services.DownloadLink) -> str:
+    def get_drs_uri(self, link: DownloadLink) -> str:
         return drs_uri(link.distribution.pk)
 
 
