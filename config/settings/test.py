@@ -84,3 +84,6 @@ FETCH_ALLOW_PRIVATE_ADDRESSES = True
 FETCH_RETRY_BASE_SECONDS = 0.2
 # Harvest tests serve their fixture catalogues from a thread on 127.0.0.1.
 HARVEST_ALLOW_PRIVATE_ADDRESSES = True
+# Status lists are rebuilt on every request (tests revoke and look again at once); the tests of
+# the cache turn it on.
+STATUS_LIST_CACHE_SECONDS = 0

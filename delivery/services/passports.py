@@ -26,7 +26,14 @@ from access import selectors
 from access.models import Grant, GrantState
 from core.errors import PermissionDeniedError
 
-from .signing import TokenExpiredError, TokenInvalidError, issuer, jwt_sign, jwt_verify
+from .signing import (
+    TokenExpiredError,
+    TokenInvalidError,
+    issuer,
+    jwt_sign,
+    jwt_verify,
+    signer_current,
+)
 from .tokens import MAX_GRANT_TOKEN_CHARS, VISA_TYPE, grant_token, grant_token_verify
 
 PASSPORT_TYPE = "vnd.ga4gh.passport+jwt"
@@ -53,22 +60,27 @@ def passport_issue(
     only, when given: a partner's view). Expires GRANT_TOKEN_LIFETIME seconds from now."""
     now = now or timezone.now()
     if grants is None:
-        grants = selectors.grants_held_by(user=user).order_by("-created", "pk")
+        grants = (
+            selectors.grants_held_by(user=user)
+            .filter(state=GrantState.ACTIVE, expires_at__gt=now)
+            .order_by("-created", "pk")[:MAX_VISAS]
+        )
     usable = [
         grant
         for grant in grants
         if grant.grantee_id == user.pk and selectors.grant_is_usable(grant=grant, now=now)
     ][:MAX_VISAS]
     issued = int(now.timestamp())
+    signer = signer_current()  # one key load for every visa
     claims = {
         "iss": issuer(),
         "sub": user.get_username(),
         "iat": issued,
         "exp": int((now + timedelta(seconds=settings.GRANT_TOKEN_LIFETIME)).timestamp()),
         "jti": str(uuid.uuid4()),
-        "ga4gh_passport_v1": [grant_token(grant, now=now) for grant in usable],
+        "ga4gh_passport_v1": [grant_token(grant, now=now, signer=signer) for grant in usable],
     }
-    return jwt_sign(claims, typ=PASSPORT_TYPE)
+    return jwt_sign(claims, typ=PASSPORT_TYPE, signer=signer)
 
 
 def passport_grants(token: str, *, now: datetime | None = None) -> list[Grant]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import jwt
@@ -97,14 +98,29 @@ def issuer() -> str:
     return settings.SITE_URL.rstrip("/")
 
 
-def jwt_sign(claims: dict[str, Any], *, typ: str) -> str:
-    """``claims`` signed with the current key (``kid`` in the header, so a verifier picks the
-    right key of the JWKS)."""
+@dataclass(frozen=True)
+class Signer:
+    """The current key, loaded once: for signing many tokens in a row (a passport's visas)."""
+
+    kid: str
+    private: Ed25519PrivateKey
+
+
+def signer_current() -> Signer:
     key = signing_key_current()
     private = serialization.load_pem_private_key(
         _fernet().decrypt(bytes(key.private_key_encrypted)), password=None
     )
-    return jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid, "typ": typ})
+    return Signer(kid=key.kid, private=private)
+
+
+def jwt_sign(claims: dict[str, Any], *, typ: str, signer: Signer | None = None) -> str:
+    """``claims`` signed with the current key (``kid`` in the header, so a verifier picks the
+    right key of the JWKS)."""
+    signer = signer or signer_current()
+    return jwt.encode(
+        claims, signer.private, algorithm="EdDSA", headers={"kid": signer.kid, "typ": typ}
+    )
 
 
 class TokenInvalidError(ApplicationError):

@@ -38,6 +38,7 @@ BITS = 1
 
 
 def status_list_uri(number: int) -> str:
+    """The list's stable URL (``sub`` of the list, ``uri`` of the tokens that point to it)."""
     return issuer() + reverse("api:status-list", kwargs={"number": number})
 
 

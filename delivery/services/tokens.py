@@ -23,7 +23,7 @@ from access.models import Grant, GrantState
 from core.errors import ConflictError, PermissionDeniedError
 from core.partners import partner_context
 
-from .signing import TokenInvalidError, issuer, jwt_sign, jwt_verify
+from .signing import Signer, TokenInvalidError, issuer, jwt_sign, jwt_verify
 from .status_lists import status_reference
 
 VISA_TYPE = "vnd.ga4gh.visa+jwt"
@@ -42,7 +42,9 @@ def grant_token_expiry(grant: Grant, *, now: datetime) -> datetime:
     return min(now + timedelta(seconds=settings.GRANT_TOKEN_LIFETIME), grant.expires_at)
 
 
-def grant_token_issue(grant: Grant, *, now: datetime | None = None) -> IssuedToken:
+def grant_token_issue(
+    grant: Grant, *, now: datetime | None = None, signer: Signer | None = None
+) -> IssuedToken:
     """A fresh visa for ``grant`` (the caller has checked who may have it)."""
     now = now or timezone.now()
     expires_at = grant_token_expiry(grant, now=now)
@@ -67,13 +69,13 @@ def grant_token_issue(grant: Grant, *, now: datetime | None = None) -> IssuedTok
             "asserted": int(approved.timestamp()),
         },
     }
-    token = jwt_sign(claims, typ=VISA_TYPE)
+    token = jwt_sign(claims, typ=VISA_TYPE, signer=signer)
     return IssuedToken(token=token, jti=jti, expires_at=expires_at.replace(microsecond=0))
 
 
-def grant_token(grant: Grant, *, now: datetime | None = None) -> str:
+def grant_token(grant: Grant, *, now: datetime | None = None, signer: Signer | None = None) -> str:
     """The grant as a short-lived signed visa (JWT)."""
-    return grant_token_issue(grant, now=now).token
+    return grant_token_issue(grant, now=now, signer=signer).token
 
 
 def grant_token_reissue(*, user: AbstractBaseUser, grant_id: str) -> IssuedToken:

@@ -20,7 +20,7 @@ from delivery import services
 from delivery.services.passports import PASSPORT_TYPE, PassportInvalidError
 from delivery.services.tokens import VISA_TYPE
 from tests.access.factories import approved_request
-from tests.accounts.factories import UserFactory
+from tests.accounts.factories import UserFactory, partner_api, partner_client, token_client
 from tests.catalogue.factories import DatasetFactory
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +156,70 @@ def test_passport_grants_rejects_garbage(garbage, db):
 def test_a_visa_is_not_a_passport(grant, researcher):
     with pytest.raises(PassportInvalidError, match="type"):
         services.passport_grants(services.grant_token(grant))
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def rival_grant(researcher, other_dataset):
+    rival_steward = UserFactory(username="rival-steward")
+    other_dataset.publisher.stewards.add(rival_steward)
+    return access_services.grant_provision(
+        access_request_id=approved_request(researcher, rival_steward, other_dataset).pk
+    )
+
+
+def test_a_partner_sees_visas_only_for_the_grants_it_can_see(
+    api_client, grant, rival_grant, publisher, researcher
+):
+    reader, secret = partner_client("Reader", scopes=("grants:read",), publishers=[publisher])
+    response = partner_api(reader, secret).get(f"/api/v1/passports/{researcher.username}/")
+    assert response.status_code == 200
+    jwks = api_client.get("/.well-known/jwks.json").json()
+    claims = verify_offline(response.json()["passport"], jwks, typ=PASSPORT_TYPE)
+    assert claims["sub"] == researcher.username
+    grants = [verify_offline(v, jwks, typ=VISA_TYPE)["grant"] for v in claims["ga4gh_passport_v1"]]
+    assert grants == [str(grant.pk)]  # not the rival publisher's grant
+    # The researcher's own passport has both.
+    mine = services.passport_issue(user=researcher)
+    assert len(jwt.decode(mine, options={"verify_signature": False})["ga4gh_passport_v1"]) == 2
+
+
+def test_a_partner_that_sees_no_grant_of_the_user_gets_404(grant, other_dataset, researcher):
+    rival, secret = partner_client(
+        "Rival", scopes=("grants:read",), publishers=[other_dataset.publisher]
+    )
+    api = partner_api(rival, secret)
+    known = api.get(f"/api/v1/passports/{researcher.username}/")
+    unknown = api.get("/api/v1/passports/nobody-at-all/")
+    assert known.status_code == unknown.status_code == 404
+    assert known.json()["error"]["code"] == unknown.json()["error"]["code"] == "not_found"
+
+
+def test_a_partner_without_grants_read_is_refused(grant, publisher, researcher):
+    decider, secret = partner_client("Decider", scopes=("access:decide",), publishers=[publisher])
+    response = partner_api(decider, secret).get(f"/api/v1/passports/{researcher.username}/")
+    assert response.status_code == 403
+
+
+def test_a_partners_own_passport_is_empty(grant, publisher):
+    reader, secret = partner_client("Reader", scopes=("grants:read",), publishers=[publisher])
+    passport = partner_api(reader, secret).get("/api/v1/me/passport/").json()["passport"]
+    assert jwt.decode(passport, options={"verify_signature": False})["ga4gh_passport_v1"] == []
+
+
+def test_a_stranger_gets_404_for_someone_elses_passport(grant, researcher):
+    stranger = token_client(UserFactory(username="stranger"))
+    assert stranger.get(f"/api/v1/passports/{researcher.username}/").status_code == 404
+
+
+def test_anonymous_callers_get_no_passport(api_client, grant):
+    assert api_client.get("/api/v1/me/passport/").status_code == 401
+
+
+@pytest.mark.parametrize(("name", "status"), [("%D9%A1", 404), ("x" * 5000, 404), ("%00", 400)])
+def test_odd_usernames_are_clean_4xx(researcher_client, grant, name, status):
+    response = researcher_client.get(f"/api/v1/passports/{name}/")
+    assert response.status_code == status
+    assert "error" in response.json()
