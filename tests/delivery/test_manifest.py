@@ -152,6 +152,15 @@ def test_text_formats(researcher_client, partial_grant, files):
     assert sums.content.decode() == (f"{files[0].sha256}  soil.csv\n{files[1].sha256}  plots.bin\n")
 
 
+def _require(*tools: str) -> None:
+    """Skip without the tools (Debian: aria2, wget), unless REQUIRE_SERVICES says CI has them."""
+    missing = [tool for tool in tools if not shutil.which(tool)]
+    if missing and os.environ.get("REQUIRE_SERVICES"):
+        pytest.fail(f"{', '.join(missing)} missing: apt-get install aria2 wget")
+    if missing:
+        pytest.skip(f"{', '.join(missing)} missing: apt-get install aria2 wget")
+
+
 def _parse_aria2(text: str) -> list[dict]:
     """aria2's input file: a URL line, then its options, each indented."""
     entries: list[dict] = []
@@ -285,8 +294,7 @@ def test_each_link_downloads_its_bytes_and_resumes(live_grant, researcher):
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.postgres
 def test_wget_fetches_resumes_and_names_every_file(live_grant, researcher, tmp_path):
-    if not shutil.which("wget") or not shutil.which("sha256sum"):
-        pytest.skip("wget and sha256sum are needed (Debian: wget, coreutils)")
+    _require("wget", "sha256sum")
     grant, _, contents, _ = live_grant
     client = token_client(researcher)
     (tmp_path / "list.txt").write_bytes(
@@ -315,8 +323,7 @@ def test_wget_fetches_resumes_and_names_every_file(live_grant, researcher, tmp_p
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.postgres
 def test_aria2c_fetches_everything_in_parallel_and_checks_it(live_grant, researcher, tmp_path):
-    if not shutil.which("aria2c"):
-        pytest.skip("aria2c is needed (Debian: aria2)")
+    _require("aria2c")
     grant, files, contents, _ = live_grant
     manifest = token_client(researcher).get(URL.format(grant.pk), {"format": "aria2"}).content
     (tmp_path / "manifest.txt").write_bytes(manifest)
