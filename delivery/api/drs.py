@@ -264,6 +264,14 @@ def _raise_for(code: int, what: str) -> None:
     raise exceptions.NotFound(f"No {what}.")
 
 
+def _service_id() -> str:
+    """Reverse domain notation, as service-info asks: drs.example.eu gives eu.example.drs."""
+    host = settings.DRS_HOSTNAME.rsplit(":", 1)[0].strip("[]")
+    if not any(c.isalpha() for c in host):  # an address, not a name
+        return "local.passerelle.drs"
+    return ".".join(reversed(host.lower().split("."))) + ".drs"
+
+
 @extend_schema(exclude=True)
 class ServiceInfoView(DrsView):
     authentication_classes: list = []  # public: no credentials are read
@@ -272,7 +280,7 @@ class ServiceInfoView(DrsView):
         site = settings.SITE_URL.rstrip("/")
         return Response(
             {
-                "id": ".".join(reversed(settings.DRS_HOSTNAME.split(":")[0].split("."))) + ".drs",
+                "id": _service_id(),
                 "name": "Passerelle DRS",
                 "type": {"group": "org.ga4gh", "artifact": "drs", "version": SERVICE_VERSION},
                 "description": "Files of the Passerelle catalogue: open data to anyone, "

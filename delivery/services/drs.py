@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from access import selectors as access_selectors
 from access.models import AccessRequest, Grant, GrantState
-from catalogue.models import AccessRights, Distribution
+from catalogue.models import AccessRights, Distribution, distribution_drs_uri
 from core.partners import GRANTS_READ, partner_context
 
 from .links import download_link
@@ -49,9 +49,8 @@ PUBLIC_ACCESS_ID = "public"
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
-def drs_uri(object_id: uuid.UUID | str) -> str:
-    """The hostname-based DRS URI of a file (``drs://<host>/<id>``)."""
-    return f"drs://{settings.DRS_HOSTNAME}/{object_id}"
+# The hostname-based DRS URI of a file (``drs://<host>/<id>``).
+drs_uri = distribution_drs_uri
 
 
 @dataclass(frozen=True)

@@ -219,6 +219,9 @@ def test_public_files_resolve_without_credentials(api_client, publisher):
     assert access["url"] == method["access_url"]["url"]
     options = api_client.options(f"{DRS}/objects/{public.pk}").json()
     assert options["supported_types"] == ["None"]
+    # The catalogue gives each file its DRS URI.
+    listed = api_client.get(f"/api/v1/datasets/{dataset.slug}/").json()["distributions"]
+    assert listed[0]["drs_uri"] == body["self_uri"] == f"drs://127.0.0.1:8000/{public.pk}"
 
 
 @pytest.mark.django_db
