@@ -17,7 +17,7 @@ from django.http import HttpRequest, JsonResponse, QueryDict
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
-from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
@@ -106,11 +106,9 @@ class DrsAuthentication(BaseAuthentication):
         return 'Bearer realm="drs"'
 
 
-class JsonOnlyNegotiation(BaseContentNegotiation):
-    """DRS answers JSON whatever the Accept header or a ?format= says."""
-
-    def select_parser(self, request: Request, parsers: list) -> Any:
-        return next((p for p in parsers if p.media_type == request.content_type), None)
+class JsonOnlyNegotiation(DefaultContentNegotiation):
+    """DRS answers JSON whatever the Accept header or a ?format= says (bodies are parsed as
+    DRF does: application/json with or without parameters)."""
 
     def select_renderer(self, request: Request, renderers: list, format_suffix: Any = None):
         return renderers[0], renderers[0].media_type

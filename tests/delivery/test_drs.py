@@ -375,6 +375,9 @@ def test_hostile_bodies_are_400_or_413_in_the_spec_shape(api_client, drs_grant, 
     post = lambda path, body, **kw: api_client.generic(  # noqa: E731
         "POST", path, body, content_type=kw.get("content_type", "application/json")
     )
+    # JSON with a charset parameter is JSON.
+    with_charset = post(url, "{}", content_type="application/json; charset=utf-8")
+    _spec_error(with_charset, 401)
     _spec_error(post(url, "{not json"), 400)
     _spec_error(post(url, "[" * 100_000 + "]" * 100_000), 400)
     _spec_error(post(url, '["a list"]'), 400)
