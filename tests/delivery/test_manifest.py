@@ -132,6 +132,14 @@ def test_a_thousand_files_take_a_fixed_number_of_queries(
         body = client.get(URL.format(grant.pk), {"format": "aria2"})
     assert body.status_code == 200
     assert body.content.decode().count("\n  out=") == 1001
+    # A download of one of them takes a fixed number of queries too.
+    (url,) = [
+        line for line in body.content.decode().splitlines() if str(restricted_file.pk) in line
+    ]
+    with django_assert_max_num_queries(6):
+        response = client.get(url.removeprefix("http://127.0.0.1:8000"))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == restricted_file.file.open("rb").read()
 
 
 # --- formats and parameters ------------------------------------------------------------------
