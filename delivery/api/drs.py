@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, JsonResponse, QueryDict
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -65,6 +66,7 @@ def drs_exception_handler(exc: Exception, context: dict) -> Response:
     return response
 
 
+@csrf_exempt  # a POST to an unknown path is a 404 too, not a CSRF failure
 def drs_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """Anything else under /ga4gh/drs/v1/: the spec's 404."""
     return JsonResponse({"msg": "No such DRS endpoint.", "status_code": 404}, status=404)

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from access import services as access_services
 from access.models import Grant
@@ -274,6 +275,8 @@ def test_access_ids_and_ids_that_name_nothing(drs_grant, researcher_client):
     for missing in ("00000000-0000-0000-0000-000000000000", "not-a-uuid", "%C3%A9"):
         _spec_error(researcher_client.get(f"{DRS}/objects/{missing}"), 404)
     _spec_error(researcher_client.get(f"{DRS}/nothing/here"), 404)
+    csrf_checked = APIClient(enforce_csrf_checks=True)
+    _spec_error(csrf_checked.post(f"{DRS}/nothing/here", {}, format="json"), 404)
     _spec_error(researcher_client.get(f"{DRS}/objects/%00"), 400)
     # The link the access method gives lives DRS_ACCESS_URL_TTL_SECONDS.
     url = researcher_client.get(f"{base}/grant-{grant.pk}").json()["url"]
