@@ -490,6 +490,8 @@ PARTNER_TOKEN_LIFETIME = env.int("PARTNER_TOKEN_LIFETIME", default=3600)
 # Seconds a grant token, visa or passport lives at most (never past its grant's end); the
 # grantee or a partner asks POST /api/v1/grants/<id>/token/ for a fresh one.
 GRANT_TOKEN_LIFETIME = env.int("GRANT_TOKEN_LIFETIME", default=3600)
+if GRANT_TOKEN_LIFETIME < 1:
+    raise ImproperlyConfigured("GRANT_TOKEN_LIFETIME must be a positive number of seconds.")
 # Indexes per status list (one bit each: 2**16 entries are 8 KiB before compression).
 STATUS_LIST_SIZE = env.int("STATUS_LIST_SIZE", default=2**16)
 if STATUS_LIST_SIZE < 8 or STATUS_LIST_SIZE % 8:

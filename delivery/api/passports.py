@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
+from django.utils import timezone
+from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
@@ -14,12 +15,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access import selectors
+from access.models import GrantState
 from accounts.models import PartnerClient
 from accounts.oauth_views import IntrospectView
 from core.api.schema import error_response
 from core.errors import NotFoundError, error_body
 from core.partners import GRANTS_READ, PartnerContext, partner_context_attach
 from delivery import services
+from delivery.services.passports import MAX_VISAS
 from delivery.services.status_lists import MEDIA_TYPE_JSON, MEDIA_TYPE_JWT
 
 
@@ -57,18 +60,21 @@ class UserPassportView(APIView):
         },
     )
     def get(self, request: Request, username: str) -> Response:
-        grants = list(
-            selectors.grants_visible_to(user=request.user)
-            .filter(grantee__username=username)
-            .order_by("-created", "pk")
+        visible = selectors.grants_visible_to(user=request.user).filter(grantee__username=username)
+        seen = visible.first()
+        if seen is None:
+            raise NotFoundError("No grant of this user that you can see.")
+        usable = visible.filter(state=GrantState.ACTIVE, expires_at__gt=timezone.now())
+        return Response(
+            {
+                "passport": services.passport_issue(
+                    user=seen.grantee, grants=usable.order_by("-created", "pk")[:MAX_VISAS]
+                )
+            }
         )
-        if not grants:
-            raise NotFoundError(f"No grant of {username!r} that you can see.")
-        grantee = grants[0].grantee
-        return Response({"passport": services.passport_issue(user=grantee, grants=grants)})
 
 
-@require_GET
+@require_safe
 def status_list_view(request: HttpRequest, number: int) -> HttpResponse:
     """A token status list, public and cacheable: the signed JWT (application/statuslist+jwt,
     the default) or its claims as JSON (application/statuslist+json), as Accept asks."""

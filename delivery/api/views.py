@@ -95,7 +95,12 @@ class GrantOutputSerializer(serializers.Serializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_token(self, grant: Grant) -> str | None:
-        return services.grant_token(grant) if self._usable_by_caller(grant) else None
+        if not self._usable_by_caller(grant):
+            return None
+        # One key load for the page, not one per grant.
+        if "signer" not in self.context:
+            self.context["signer"] = services.signer_current()
+        return services.grant_token(grant, signer=self.context["signer"])
 
     @extend_schema_field(GrantFileSerializer(many=True))
     def get_files(self, grant: Grant) -> list[dict]:

@@ -110,14 +110,18 @@ def _build(number: int) -> StatusList:
     return StatusList(claims=claims, token=jwt_sign(claims, typ=STATUS_LIST_JWT_TYPE))
 
 
+def status_list_cache_key(number: int) -> str:
+    # The key id is part of the cache key: after a rotation the list is signed by the new key.
+    return f"status-list:{number}:{signing_key_current().kid}:{settings.STATUS_LIST_SIZE}"
+
+
 def status_list_get(*, number: int) -> StatusList:
     """List ``number``, signed with the current key; built at most once per
     STATUS_LIST_CACHE_SECONDS (the cache fails open: if it is down, the list is built anew).
     A list past the highest index given so far is a 404."""
     if number > _highest_number():
         raise NotFoundError(f"No status list {number}.")
-    # The key id is part of the cache key: after a rotation the list is signed by the new key.
-    key = f"status-list:{number}:{signing_key_current().kid}:{settings.STATUS_LIST_SIZE}"
+    key = status_list_cache_key(number)
     try:
         cached = cache.get(key)
     except Exception:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from access import services as access_services
 from access.models import Grant
 from delivery import services
-from delivery.services.status_lists import status_list_get
+from delivery.services.status_lists import status_list_cache_key, status_list_get
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +72,8 @@ def test_the_list_is_public_cacheable_and_negotiated(api_client, grant, settings
     assert as_json["Content-Type"] == "application/statuslist+json"
     body = as_json.json()
     assert body["sub"].endswith(path) and body["status_list"]["bits"] == 1
+    assert api_client.head(path).status_code == 200
+    assert api_client.post(path).status_code == 405
     refused = api_client.get(path, HTTP_ACCEPT="text/html")
     assert refused.status_code == 406
     assert refused.json()["error"]["code"] == "not_acceptable"
@@ -132,16 +134,29 @@ def test_a_rotated_key_signs_the_list_and_the_jwks_verifies_it(api_client, grant
     assert status_of(api_client, token) == 0
 
 
-@override_settings(STATUS_LIST_CACHE_SECONDS=300)
-def test_a_built_list_is_served_from_the_cache_until_it_lapses(grant, steward):
-    caches["default"].clear()
-    before = status_list_get(number=0)
-    access_services.grant_revoke(user=steward, grant=grant, reason="misuse")
-    # The documented delay: the cached list still says VALID...
-    assert status_list_get(number=0).token == before.token
-    caches["default"].clear()
-    # ...until it lapses (here: cleared), when the revocation shows.
-    assert status_list_get(number=0).token != before.token
+def _redis_cache() -> dict:
+    from django.conf import settings
+
+    if not settings.USING_REDIS:
+        pytest.skip("Redis is not answering")
+    # The production backend (core.cache), on the test run's Redis database.
+    return {"default": {"BACKEND": "core.cache.FailOpenRedisCache", "LOCATION": settings.REDIS_URL}}
+
+
+@pytest.mark.parametrize("backend", ["locmem", "redis"])
+def test_a_built_list_is_served_from_the_cache_until_it_lapses(grant, steward, backend):
+    cache_settings = _redis_cache() if backend == "redis" else None
+    with override_settings(
+        STATUS_LIST_CACHE_SECONDS=300, **({"CACHES": cache_settings} if cache_settings else {})
+    ):
+        caches["default"].delete(status_list_cache_key(0))
+        before = status_list_get(number=0)
+        access_services.grant_revoke(user=steward, grant=grant, reason="misuse")
+        # The documented delay: the cached list still says VALID...
+        assert status_list_get(number=0).token == before.token
+        caches["default"].delete(status_list_cache_key(0))
+        # ...until it lapses (here: removed), when the revocation shows.
+        assert status_list_get(number=0).token != before.token
 
 
 def test_the_list_is_built_when_redis_is_down(grant, steward):
@@ -164,3 +179,34 @@ def test_building_a_list_costs_a_fixed_number_of_queries(grant, django_assert_ma
     services.signing_key_current()
     with django_assert_max_num_queries(4):
         status_list_get(number=0)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_concurrent_transactions_get_disjoint_status_indexes():
+    """Two provisioning batches at once, each holding its transaction open while the other
+    allocates: the sequence never hands out a number twice (a MAX()+1 would, here)."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from access.models import grant_status_indexes_allocate
+
+    both_allocated = threading.Barrier(2, timeout=10)
+    results: list[list[int]] = []
+
+    def batch() -> None:
+        try:
+            with transaction.atomic():
+                results.append(grant_status_indexes_allocate(50))
+                both_allocated.wait()
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=batch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(results) == 2
+    assert not set(results[0]) & set(results[1])
+    assert len(set(results[0]) | set(results[1])) == 100
