@@ -260,6 +260,14 @@ def test_partner_that_submitted_the_request_resolves_and_fetches(
     assert obj["access_methods"][0]["access_id"] == f"grant-{grant.pk}"
     url = api.get(f"{DRS}/objects/{file.pk}/access/grant-{grant.pk}").json()["url"]
     assert url.startswith("http://127.0.0.1:8000/api/v1/downloads/")
+    # The researcher's passport as this partner gets it (its own grants' visas) opens it too,
+    # with no other credential, as partners.md shows.
+    passport = api.get(f"/api/v1/passports/{researcher.username}/").json()["passport"]
+    by_passport = APIClient().post(
+        f"{DRS}/objects/{file.pk}/access/grant-{grant.pk}", {"passports": [passport]}, format="json"
+    )
+    assert by_passport.status_code == 200 and "/downloads/" in by_passport.json()["url"]
+    _spec_error(APIClient().options(f"{DRS}/objects/00000000-0000-0000-0000-000000000000"), 404)
     # Another partner with grants:read that did not submit it: 403.
     rival, rival_secret = partner_client("Rival office", scopes=("grants:read",))
     _spec_error(partner_api(rival, rival_secret).get(f"{DRS}/objects/{file.pk}"), 403)
