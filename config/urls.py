@@ -45,6 +45,8 @@ urlpatterns = [
     path("api/docs/", SwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("api/redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("api/v1/", include(("config.api_urls", "api"), namespace="api")),
+    # GA4GH DRS 1.4 (docs/drs.md): the spec fixes this prefix.
+    path("ga4gh/drs/v1/", include("delivery.api.drs_urls", namespace="drs")),
     path("api/", include("interop.ckan.urls")),
     # DCAT-AP at /catalogue(.ttl|.jsonld|.rdf), for portals that harvest the catalogue.
     path("", include("interop.urls")),
