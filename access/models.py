@@ -6,8 +6,8 @@ import uuid
 
 from django.conf import settings
 from django.core.files.storage import Storage, storages
-from django.db import models
-from django.db.models import Q
+from django.db import connections, models
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from .events import AuditAction
@@ -363,6 +363,9 @@ class Grant(models.Model):
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
     download_count = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
+    # The grant's place in the token status lists (delivery.services.status_lists): given once,
+    # never reused, so a revocation is one bit a verifier can look up offline.
+    status_index = models.BigIntegerField(unique=True, editable=False)
 
     class Meta:
         ordering = ["-created"]
@@ -378,6 +381,36 @@ class Grant(models.Model):
 
     def __str__(self) -> str:
         return f"grant {self.pk} ({self.state})"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.status_index is None:
+            (self.status_index,) = grant_status_indexes_allocate(1, using=kwargs.get("using"))
+        super().save(*args, **kwargs)
+
+
+# PostgreSQL hands out status indexes from this sequence (migration 0022 creates it): one
+# statement for a whole batch of grants, no lock, never the same number twice, even across
+# concurrent workers. A rolled-back batch leaves a gap: those indexes stay INVALID forever.
+GRANT_STATUS_INDEX_SEQUENCE = "access_grant_status_index_seq"
+
+
+def grant_status_indexes_allocate(count: int, *, using: str | None = None) -> list[int]:
+    """``count`` fresh status indexes for new grants."""
+    if count <= 0:
+        return []
+    connection = connections[using or "default"]
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(%s) FROM generate_series(1, %s)",
+                [GRANT_STATUS_INDEX_SEQUENCE, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+    # SQLite (local use): writers take the database lock at BEGIN (IMMEDIATE transactions), so
+    # reading the highest index and writing the next ones cannot interleave with another writer.
+    highest = Grant.objects.using(connection.alias).aggregate(top=Max("status_index"))["top"]
+    start = -1 if highest is None else highest
+    return list(range(start + 1, start + 1 + count))
 
 
 # --- application forms ------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from oauth2_provider.models import get_access_token_model
 
+from accounts.models import PartnerClient
 from accounts.selectors import partner_client_authenticate
 
 
@@ -62,6 +63,11 @@ class IntrospectView(View):
                 },
                 status=400,
             )
+        return JsonResponse(self.introspect(client, raw))
+
+    def introspect(self, client: PartnerClient, raw: str) -> dict:
+        """What ``client`` may learn about the token ``raw``: its own access tokens only.
+        (config/urls.py routes /o/introspect/ to a subclass that also answers grant tokens.)"""
         token = (
             get_access_token_model()
             .objects.filter(
@@ -71,16 +77,14 @@ class IntrospectView(View):
             .first()
         )
         if token is None or token.is_expired():
-            return JsonResponse({"active": False})
+            return {"active": False}
         held = set(client.scopes)
-        return JsonResponse(
-            {
-                "active": True,
-                "scope": " ".join(s for s in token.scope.split() if s in held),
-                "client_id": client.application.client_id,
-                "username": client.service_user.get_username(),
-                "token_type": "Bearer",
-                "exp": calendar.timegm(token.expires.utctimetuple()),
-                "iat": calendar.timegm(token.created.utctimetuple()),
-            }
-        )
+        return {
+            "active": True,
+            "scope": " ".join(s for s in token.scope.split() if s in held),
+            "client_id": client.application.client_id,
+            "username": client.service_user.get_username(),
+            "token_type": "Bearer",
+            "exp": calendar.timegm(token.expires.utctimetuple()),
+            "iat": calendar.timegm(token.created.utctimetuple()),
+        }

@@ -341,6 +341,16 @@ class Distribution(models.Model):
     def checksum(self) -> str | None:
         return f"sha256:{self.sha256}" if self.sha256 else None
 
+    @property
+    def drs_uri(self) -> str | None:
+        """The file's GA4GH DRS URI, drs://<DRS_HOSTNAME>/<id> (docs/drs.md); None without bytes."""
+        return distribution_drs_uri(self.pk) if self.file else None
+
+
+def distribution_drs_uri(distribution_id: uuid.UUID | str) -> str:
+    """The GA4GH DRS URI of the file of that id: hostname-based (docs/drs.md)."""
+    return f"drs://{settings.DRS_HOSTNAME}/{distribution_id}"
+
 
 class DatasetEventAction(models.TextChoices):
     CREATED = "created", "Created"

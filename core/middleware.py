@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 _VALID_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
@@ -48,9 +49,19 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if "\x00" in request.path:
+        if "\x00" in request.path and not self._view_checks_path(request):
             return self._refuse([])
         return self.get_response(request)
+
+    @staticmethod
+    def _view_checks_path(request: HttpRequest) -> bool:
+        """Whether the view the path resolves to is marked ``checks_nul_bytes_in_path_itself``
+        (it answers another API's error shape, such as GA4GH DRS, and refuses them itself)."""
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            return False
+        return bool(getattr(match.func, "checks_nul_bytes_in_path_itself", False))
 
     def process_view(self, request: HttpRequest, view_func, view_args, view_kwargs):
         # Runs once the URL is resolved, still before the view and the other middlewares' own

@@ -96,6 +96,12 @@ def test_rows_of_the_moved_models_survive_the_move():
         "a" * 64,
     )
     assert SigningKey.objects.get(pk=key.pk).kid == "legacy-kid"
+    # Grants made before status lists got an index, and new ones go on from the next number.
+    from access.models import Grant as CurrentGrant
+    from access.models import grant_status_indexes_allocate
+
+    assert CurrentGrant.objects.get(pk=grant.pk).status_index == 0
+    assert grant_status_indexes_allocate(2) == [1, 2]
     moved_download = GrantDownload.objects.get(pk=download.pk)
     assert (moved_download.grant_id, moved_download.bytes_requested) == (grant.pk, 42)
     assert str(moved_download.client_address) == "192.0.2.1"

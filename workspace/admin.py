@@ -34,7 +34,7 @@ from core.admin import add_service_errors, list_date, list_text
 from core.errors import ApplicationError
 from delivery.services.attachment_links import attachment_link
 from delivery.services.links import download_links, grant_files
-from delivery.services.signing import grant_token
+from delivery.services.tokens import grant_token_issue
 
 from .forms import RenewForm, WorkspaceEditForm, WorkspaceRequestForm
 from .manifests import (
@@ -793,7 +793,7 @@ class MyGrantAdmin(WorkspaceAdmin):
                 }
                 for link in links
             ]
-            token = grant_token(grant)
+            token = grant_token_issue(grant)
         else:
             # No links and no buttons: the files are still listed, for the record.
             files = [{"distribution": d} for d in grant_files(grant)]

@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Sequence
+from types import SimpleNamespace
 
 from catalogue.models import Distribution
+from delivery.services import manifests as shared
+from delivery.services.drs import drs_uri
 from delivery.services.links import DownloadLink
 
 MANIFEST_KINDS = {
@@ -18,37 +21,40 @@ MANIFEST_KINDS = {
 }
 
 
-def file_names(distributions: Sequence[Distribution]) -> dict[str, str]:
-    """Each distribution's file name to save it under, by distribution id. Names are the stored
-    file's own; two files of the same name get their distribution id's start in front, so one
-    download never overwrites another."""
-    bare = {str(d.pk): d.file.name.rsplit("/", 1)[-1] for d in distributions}
-    counts: dict[str, int] = {}
-    for name in bare.values():
-        counts[name] = counts.get(name, 0) + 1
-    return {pk: (name if counts[name] == 1 else f"{pk[:8]}-{name}") for pk, name in bare.items()}
+# The names and the text shapes are delivery's, shared with the API's grant manifests
+# (GET /api/v1/grants/{id}/manifest/): safe, unique names, and wget links that name their file.
+file_names = shared.file_names
+
+
+def _entries(links: Sequence[DownloadLink]) -> list[shared.ManifestFile]:
+    names = file_names([link.distribution for link in links])
+    return [
+        shared.ManifestFile(
+            distribution=link.distribution,
+            name=names[str(link.distribution.pk)],
+            url=shared.named_url(link, names[str(link.distribution.pk)]),
+            drs_uri=drs_uri(link.distribution.pk),
+        )
+        for link in links
+    ]
 
 
 def aria2_input(links: Sequence[DownloadLink]) -> str:
     """For ``aria2c -i FILE``: each URL, then its options indented (aria2 checks the SHA-256)."""
-    names = file_names([link.distribution for link in links])
-    lines = []
-    for link in links:
-        lines += [link.url, f"  out={names[str(link.distribution.pk)]}"]
-        if link.distribution.sha256:
-            lines.append(f"  checksum=sha-256={link.distribution.sha256}")
-    return "".join(f"{line}\n" for line in lines)
+    return shared.aria2_input(_entries(links))
 
 
 def wget_input(links: Sequence[DownloadLink]) -> str:
-    """For ``wget -i FILE`` (add ``--content-disposition`` to keep the files' names)."""
-    return "".join(f"{link.url}\n" for link in links)
+    """For ``wget --content-disposition -c -i FILE``: each link names its file."""
+    return shared.wget_input(_entries(links))
 
 
 def sha256sums(distributions: Sequence[Distribution]) -> str:
     """``<hex>  <file name>`` lines, for ``sha256sum -c SHA256SUMS`` next to the files."""
     names = file_names(distributions)
-    return "".join(f"{d.sha256}  {names[str(d.pk)]}\n" for d in distributions if d.sha256)
+    return shared.sha256sums(
+        [SimpleNamespace(url="", name=names[str(d.pk)], sha256=d.sha256) for d in distributions]
+    )
 
 
 def curl_command(link: DownloadLink, file_name: str) -> str:

@@ -10,7 +10,13 @@ from django.conf import settings
 from django.utils import timezone
 
 from access.events import AuditAction
-from access.models import AccessRequest, Grant, GrantState, RequestState
+from access.models import (
+    AccessRequest,
+    Grant,
+    GrantState,
+    RequestState,
+    grant_status_indexes_allocate,
+)
 
 from .audit import audited_atomic, event_record, events_record
 
@@ -75,6 +81,7 @@ def _grants_create(requests: list[AccessRequest]) -> dict[object, Grant]:
     if not requests:
         return {}
     now = timezone.now()
+    indexes = grant_status_indexes_allocate(len(requests))
     grants = [
         Grant(
             access_request=request,
@@ -82,8 +89,9 @@ def _grants_create(requests: list[AccessRequest]) -> dict[object, Grant]:
             dataset_id=request.dataset_id,
             valid_from=request.decided_at or now,
             expires_at=request.valid_until,
+            status_index=index,
         )
-        for request in requests
+        for request, index in zip(requests, indexes, strict=True)
     ]
     Grant.objects.bulk_create(grants)
     events_record(

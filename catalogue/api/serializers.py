@@ -90,6 +90,13 @@ class DistributionOutputSerializer(serializers.Serializer):
     byte_size = serializers.IntegerField(allow_null=True)
     checksum = serializers.CharField(allow_null=True, help_text="sha256:<hex>")
     access_url = serializers.URLField(allow_blank=True, help_text="Service endpoint, if any.")
+    drs_uri = serializers.CharField(
+        allow_null=True,
+        read_only=True,
+        help_text="For a file: its GA4GH DRS URI (drs://<host>/<id>), resolved at "
+        "/ga4gh/drs/v1/objects/<id> (open data without credentials, restricted files with a "
+        "grant). Null for a service endpoint.",
+    )
     download_url = serializers.SerializerMethodField(
         help_text="Only for files of PUBLIC datasets; restricted bytes need a grant."
     )

@@ -7,9 +7,11 @@ Redis.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -229,6 +231,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (deploy/nginx.conf maps it onto DISTRIBUTION_ROOT); empty: Django streams the bytes itself.
 DOWNLOAD_X_ACCEL_REDIRECT_PREFIX = env.str("DOWNLOAD_X_ACCEL_REDIRECT_PREFIX", default="")
 MAX_DISTRIBUTION_UPLOAD_BYTES = env.int("MAX_DISTRIBUTION_UPLOAD_BYTES", default=5 * 1024**3)
+# GA4GH DRS 1.4 at /ga4gh/drs/v1 (docs/drs.md). The host in drs://<host>/<id> URIs (a client
+# resolves them at https://<host>/ga4gh/drs/v1/objects/<id>): SITE_URL's host by default.
+DRS_HOSTNAME = env.str("DRS_HOSTNAME", default="") or urlsplit(SITE_URL).netloc
+# How long an access URL (a signed link) handed out by /objects/{id}/access/{access_id} lives.
+DRS_ACCESS_URL_TTL_SECONDS = env.int("DRS_ACCESS_URL_TTL_SECONDS", default=15 * 60)
+# The most ids one bulk request may name (more: 413), as service-info announces it.
+DRS_MAX_BULK_REQUEST_LENGTH = env.int("DRS_MAX_BULK_REQUEST_LENGTH", default=1000)
+# Grant manifests (GET /api/v1/grants/{id}/manifest/): their links' lifetime by default, and
+# the most a caller may ask for with link_ttl (a link never outlives its grant either).
+MANIFEST_LINK_TTL_SECONDS = env.int("MANIFEST_LINK_TTL_SECONDS", default=6 * 3600)
+MANIFEST_MAX_LINK_TTL_SECONDS = env.int("MANIFEST_MAX_LINK_TTL_SECONDS", default=24 * 3600)
 # Catalogue sync (PUT /api/v1/datasets/by-identifier/..., POST /api/v1/datasets/bulk/).
 SYNC_BULK_MAX_ITEMS = env.int("SYNC_BULK_MAX_ITEMS", default=1000)
 SYNC_BULK_MAX_BYTES = env.int("SYNC_BULK_MAX_BYTES", default=32 * 1024**2)
@@ -511,6 +524,22 @@ PARTNER_SCOPES = {
 }
 # Seconds a partner's access token lives; it then asks /o/token/ for a new one.
 PARTNER_TOKEN_LIFETIME = env.int("PARTNER_TOKEN_LIFETIME", default=3600)
+# --- grant tokens, visas, passports and status lists (docs/tokens.md) ---
+# Seconds a grant token, visa or passport lives at most (never past its grant's end); the
+# grantee or a partner asks POST /api/v1/grants/<id>/token/ for a fresh one.
+GRANT_TOKEN_LIFETIME = env.int("GRANT_TOKEN_LIFETIME", default=3600)
+if GRANT_TOKEN_LIFETIME < 1:
+    raise ImproperlyConfigured("GRANT_TOKEN_LIFETIME must be a positive number of seconds.")
+# Indexes per status list (one bit each: 2**16 entries are 8 KiB before compression).
+STATUS_LIST_SIZE = env.int("STATUS_LIST_SIZE", default=2**16)
+if STATUS_LIST_SIZE < 8 or STATUS_LIST_SIZE % 8:
+    raise ImproperlyConfigured("STATUS_LIST_SIZE must be a positive multiple of 8.")
+# Seconds a verifier may keep a status list: the list's ``ttl`` and its Cache-Control max-age.
+STATUS_LIST_TTL = env.int("STATUS_LIST_TTL", default=60)
+# Seconds until a status list token's ``exp``.
+STATUS_LIST_VALIDITY = env.int("STATUS_LIST_VALIDITY", default=3600)
+# Seconds the server keeps a built list in its cache before querying again.
+STATUS_LIST_CACHE_SECONDS = env.int("STATUS_LIST_CACHE_SECONDS", default=5)
 # How long a rotated secret keeps working beside the new one (manage.py rotate_partner_secret).
 PARTNER_SECRET_OVERLAP_HOURS = env.int("PARTNER_SECRET_OVERLAP_HOURS", default=24)
 OAUTH2_PROVIDER = {

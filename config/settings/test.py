@@ -90,3 +90,6 @@ WEBHOOK_RETRY_SCHEDULE = [0.2, 0.2, 0.2]
 WEBHOOK_DEADLINE_SECONDS = 2.0
 WEBHOOK_CONNECT_TIMEOUT = 1.0
 WEBHOOK_CATALOGUE_GAP_SECONDS = 1.0
+# Status lists are rebuilt on every request (tests revoke and look again at once); the tests of
+# the cache turn it on.
+STATUS_LIST_CACHE_SECONDS = 0

@@ -96,9 +96,13 @@ class FileRange:
 
 
 def _common_headers(
-    response: HttpResponse, distribution: Distribution, *, accept_ranges: bool = True
+    response: HttpResponse,
+    distribution: Distribution,
+    *,
+    accept_ranges: bool = True,
+    filename: str | None = None,
 ) -> None:
-    response["Content-Disposition"] = _disposition(distribution)
+    response["Content-Disposition"] = _disposition(distribution, filename)
     if accept_ranges:  # nginx states it itself for what it sends after X-Accel-Redirect
         response["Accept-Ranges"] = "bytes"
     if distribution.sha256:
@@ -117,17 +121,29 @@ def _is_object_storage(distribution: Distribution) -> bool:
     return False
 
 
-def _disposition(distribution: Distribution) -> str:
-    filename = distribution.file.name.rsplit("/", 1)[-1]
+# A name a caller may ask the file to be saved under (a manifest's): ASCII letters and digits,
+# '.', '_' and '-', not starting with '.', '_' or '-'. Nothing that could end the header.
+SAFE_FILENAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def _disposition(distribution: Distribution, filename: str | None = None) -> str:
+    if not filename or not SAFE_FILENAME.fullmatch(filename):
+        filename = distribution.file.name.rsplit("/", 1)[-1]
     return f"attachment; filename=\"{filename}\"; filename*=UTF-8''{quote(filename)}"
 
 
 def file_response(
-    request: HttpRequest, distribution: Distribution, *, presign_seconds: int | None = None
+    request: HttpRequest,
+    distribution: Distribution,
+    *,
+    presign_seconds: int | None = None,
+    filename: str | None = None,
 ) -> tuple[HttpResponse, int, int]:
     """The response for a distribution's file, and the (start, length) of bytes it sends.
 
     ``presign_seconds`` is how long a presigned object-storage URL may live (the link's rest).
+    ``filename`` is the name Content-Disposition gives, when it is a safe one (SAFE_FILENAME);
+    otherwise the stored file's own.
     """
     size = distribution.byte_size if distribution.byte_size is not None else distribution.file.size
     content_type = distribution.media_type or "application/octet-stream"
@@ -140,7 +156,7 @@ def file_response(
     except UnsatisfiableRange:
         response = HttpResponse(status=416)
         response["Content-Range"] = f"bytes */{size}"
-        _common_headers(response, distribution)
+        _common_headers(response, distribution, filename=filename)
         return response, 0, 0
 
     if presign_seconds is not None and _is_object_storage(distribution):
@@ -148,7 +164,7 @@ def file_response(
         url = distribution.file.storage.url(
             distribution.file.name,
             expire=max(1, presign_seconds),
-            parameters={"ResponseContentDisposition": _disposition(distribution)},
+            parameters={"ResponseContentDisposition": _disposition(distribution, filename)},
         )
         response = HttpResponseRedirect(url)
         response["Cache-Control"] = "private, no-store"
@@ -161,7 +177,7 @@ def file_response(
         response = HttpResponse(content_type=content_type)
         response["X-Accel-Redirect"] = f"{accel_prefix.rstrip('/')}/{quote(distribution.file.name)}"
         response["X-Accel-Buffering"] = "no"
-        _common_headers(response, distribution, accept_ranges=False)
+        _common_headers(response, distribution, accept_ranges=False, filename=filename)
         start, end = byte_range or (0, size - 1)
         return response, start, end - start + 1
 
@@ -172,13 +188,13 @@ def file_response(
         response["Content-Length"] = str(end - start + 1)
         if byte_range:
             response["Content-Range"] = f"bytes {start}-{end}/{size}"
-        _common_headers(response, distribution)
+        _common_headers(response, distribution, filename=filename)
         return response, start, 0
 
     if byte_range is None:
         response = FileResponse(distribution.file.open("rb"), content_type=content_type)
         response["Content-Length"] = str(size)
-        _common_headers(response, distribution)
+        _common_headers(response, distribution, filename=filename)
         return response, 0, size
     start, end = byte_range
     length = end - start + 1
@@ -190,5 +206,5 @@ def file_response(
     response.block_size = CHUNK_SIZE
     response["Content-Length"] = str(length)
     response["Content-Range"] = f"bytes {start}-{end}/{size}"
-    _common_headers(response, distribution)
+    _common_headers(response, distribution, filename=filename)
     return response, start, length

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from . import attachments, views, webhooks
+from . import attachments, passports, views, webhooks
 
 router = SimpleRouter()
 router.lookup_value_regex = "[^/]+"
@@ -11,6 +11,10 @@ router.register("grants", views.GrantViewSet, basename="grant")
 router.register("webhooks", webhooks.WebhookEndpointViewSet, basename="webhook")
 
 urlpatterns = [
+    path("me/passport/", passports.MyPassportView.as_view(), name="my-passport"),
+    path("passports/<str:username>/", passports.UserPassportView.as_view(), name="user-passport"),
+    # Public and stable: verifiers fetch the list a token's status claim points to.
+    path("status-lists/<int:number>", passports.status_list_view, name="status-list"),
     path(
         "downloads/<uuid:grant_id>/<uuid:distribution_id>/",
         views.GrantDownloadView.as_view(),

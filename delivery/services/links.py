@@ -44,6 +44,16 @@ def grant_files(grant: Grant) -> list[Distribution]:
     return [d for d in grant.access_request.approved_distributions.all() if d.file]
 
 
+def grant_file(grant: Grant, distribution_id: str) -> Distribution | None:
+    """The file of that id if it is one of ``grant_files(grant)`` (same rule: approved, with
+    bytes), without loading the others: a grant may open thousands, and each download asks."""
+    return (
+        grant.access_request.approved_distributions.filter(pk=distribution_id)
+        .exclude(file="")
+        .first()
+    )
+
+
 @dataclass(frozen=True)
 class DownloadLink:
     distribution: Distribution
@@ -51,25 +61,32 @@ class DownloadLink:
     expires_at: datetime
 
 
+def _link(grant: Grant, distribution: Distribution, expires: int) -> DownloadLink:
+    path = reverse(
+        "api:grant-download", kwargs={"grant_id": grant.pk, "distribution_id": distribution.pk}
+    )
+    signature = _mac(str(grant.pk), str(distribution.pk), expires)
+    return DownloadLink(
+        distribution=distribution,
+        url=f"{settings.SITE_URL.rstrip('/')}{path}?expires={expires}&signature={signature}",
+        expires_at=datetime.fromtimestamp(expires, tz=UTC),
+    )
+
+
+def download_link(
+    grant: Grant, distribution: Distribution, *, ttl_seconds: int = DEFAULT_LINK_TTL_SECONDS
+) -> DownloadLink:
+    """A signed link to one file of the grant. The caller has checked that the file is one
+    ``grant_files(grant)`` returns (``download_authorise`` checks it again when it is used)."""
+    return _link(grant, distribution, int(time.time()) + ttl_seconds)
+
+
 def download_links(
     grant: Grant, *, ttl_seconds: int = DEFAULT_LINK_TTL_SECONDS
 ) -> list[DownloadLink]:
+    """Links to every file of the grant, all ending at the same second."""
     expires = int(time.time()) + ttl_seconds
-    links = []
-    for distribution in grant_files(grant):
-        path = reverse(
-            "api:grant-download",
-            kwargs={"grant_id": grant.pk, "distribution_id": distribution.pk},
-        )
-        signature = _mac(str(grant.pk), str(distribution.pk), expires)
-        links.append(
-            DownloadLink(
-                distribution=distribution,
-                url=f"{settings.SITE_URL.rstrip('/')}{path}?expires={expires}&signature={signature}",
-                expires_at=datetime.fromtimestamp(expires, tz=UTC),
-            )
-        )
-    return links
+    return [_link(grant, distribution, expires) for distribution in grant_files(grant)]
 
 
 def download_authorise(
@@ -94,7 +111,7 @@ def download_authorise(
         raise forbidden
     if grant.state == GrantState.EXPIRED or grant.expires_at.timestamp() <= time.time():
         raise GoneError("The grant has expired.")
-    distribution = next((d for d in grant_files(grant) if str(d.pk) == str(distribution_id)), None)
+    distribution = grant_file(grant, str(distribution_id))
     if distribution is None:
         # The link was signed for this grant and file, so the file was in the grant: it has
         # been removed from the dataset since. Saying so tells the holder nothing new.

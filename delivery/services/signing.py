@@ -1,4 +1,4 @@
-"""Signing keys and grant tokens (JWT, EdDSA/Ed25519), verifiable offline against the JWKS.
+"""Signing keys, and signing and verifying our JWTs (EdDSA/Ed25519) against the JWKS.
 
 Private keys are generated here, stored encrypted with a key derived from SECRET_KEY, and never
 returned by any API, written to logs or kept in the repository. A rotation adds a key; older keys
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import datetime
+import json
+from dataclasses import dataclass
+from typing import Any
 
 import jwt
 from cryptography.fernet import Fernet
@@ -20,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from access.models import Grant
+from core.errors import ApplicationError
 from delivery.models import SigningKey
 
 
@@ -91,33 +93,76 @@ def jwks() -> dict:
     return {"keys": [key.public_jwk for key in keys]}
 
 
-def _issuer() -> str:
+def issuer() -> str:
+    """The ``iss`` of every token we sign (SITE_URL)."""
     return settings.SITE_URL.rstrip("/")
 
 
-def grant_token(grant: Grant, *, now: datetime | None = None) -> str:
-    """The grant as a JWT carrying a GA4GH ControlledAccessGrants visa."""
+@dataclass(frozen=True)
+class Signer:
+    """The current key, loaded once: for signing many tokens in a row (a passport's visas)."""
+
+    kid: str
+    private: Ed25519PrivateKey
+
+
+def signer_current() -> Signer:
     key = signing_key_current()
     private = serialization.load_pem_private_key(
         _fernet().decrypt(bytes(key.private_key_encrypted)), password=None
     )
-    dataset = grant.dataset
-    issued = int((now or timezone.now()).timestamp())
-    approved = grant.access_request.decided_at or grant.valid_from
-    claims = {
-        "iss": _issuer(),
-        "sub": grant.grantee.get_username(),
-        "iat": issued,
-        "exp": int(grant.expires_at.timestamp()),
-        "jti": str(grant.pk),
-        "dataset": str(dataset.pk),
-        "ga4gh_visa_v1": {
-            "type": "ControlledAccessGrants",
-            "value": f"{_issuer()}/api/v1/datasets/{dataset.pk}/",
-            "source": dataset.publisher.homepage
-            or f"{_issuer()}/publishers/{dataset.publisher.slug}",
-            "by": "dac",
-            "asserted": int(approved.timestamp()),
-        },
-    }
-    return jwt.encode(claims, private, algorithm="EdDSA", headers={"kid": key.kid})
+    return Signer(kid=key.kid, private=private)
+
+
+def jwt_sign(claims: dict[str, Any], *, typ: str, signer: Signer | None = None) -> str:
+    """``claims`` signed with the current key (``kid`` in the header, so a verifier picks the
+    right key of the JWKS)."""
+    signer = signer or signer_current()
+    return jwt.encode(
+        claims, signer.private, algorithm="EdDSA", headers={"kid": signer.kid, "typ": typ}
+    )
+
+
+class TokenInvalidError(ApplicationError):
+    """A token we did not sign, signed by a retired key, altered, expired or of the wrong kind."""
+
+    code = "invalid_token"
+
+
+class TokenExpiredError(TokenInvalidError):
+    """A token of ours that verified but is past its ``exp``."""
+
+
+def jwt_verify(
+    token: str, *, typ: str, max_bytes: int, required: tuple[str, ...] = ("iat", "exp")
+) -> dict[str, Any]:
+    """The claims of ``token`` if a published key of ours signed it, it is of type ``typ``, its
+    issuer is us and it has not expired; TokenInvalidError otherwise (with what was wrong)."""
+    if not isinstance(token, str) or not token or len(token) > max_bytes:
+        raise TokenInvalidError(f"Not a token: empty, or longer than {max_bytes} characters.")
+    if not token.isascii() or token.count(".") != 2:
+        raise TokenInvalidError("Not a JWT (three base64url parts separated by dots).")
+    try:
+        header = jwt.get_unverified_header(token)
+    except (jwt.InvalidTokenError, ValueError, TypeError) as exc:
+        raise TokenInvalidError("Not a JWT: its header does not decode.") from exc
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid or len(kid) > 64:
+        raise TokenInvalidError("The token names no key (kid).")
+    if header.get("typ") != typ:
+        raise TokenInvalidError(f"Not a token of type {typ}.")
+    key = SigningKey.objects.filter(kid=kid, retired_at__isnull=True).first()
+    if key is None:
+        raise TokenInvalidError("The token was not signed by one of our published keys.")
+    try:
+        return jwt.decode(
+            token,
+            jwt.PyJWK(key.public_jwk).key,
+            algorithms=["EdDSA"],
+            issuer=issuer(),
+            options={"require": ["iss", *required], "verify_aud": False},
+        )
+    except jwt.ExpiredSignatureError as exc:
+        raise TokenExpiredError("The token has expired.") from exc
+    except (jwt.InvalidTokenError, json.JSONDecodeError, ValueError, TypeError) as exc:
+        raise TokenInvalidError(f"The token does not verify: {exc}.") from exc

@@ -371,6 +371,7 @@ def _example(pattern) -> str:
         return body.split("|")[0] if re.fullmatch(r"[\w|]+", body) else str(uuid.uuid4())
 
     text = re.sub(r"\(\?P<\w+>((?:[^()]|\([^()]*\))*)\)", group, text)
+    text = re.sub(r"<int:\w+>", "0", text)
     text = re.sub(r"<(?:\w+:)?\w+>", str(uuid.uuid4()), text)
     return text.replace("^", "").replace("$", "").replace("\\", "")
 

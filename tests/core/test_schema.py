@@ -183,6 +183,7 @@ def world(grant, researcher_client):
         (f"{API}/datasets/{{id_or_slug}}/", f"{API}/datasets/{{dataset}}/"),
         (f"{API}/access-requests/{{id}}/", f"{API}/access-requests/{{request}}/"),
         (f"{API}/grants/{{id}}/", f"{API}/grants/{{grant}}/"),
+        (f"{API}/grants/{{id}}/manifest/", f"{API}/grants/{{grant}}/manifest/"),
     ],
 )
 def test_a_real_response_validates_against_its_declared_schema(openapi, world, path, url):
@@ -226,7 +227,11 @@ EXPECTED_ERRORS = {
     },
     ("get", f"{API}/grants/{{id}}/"): {400, 401, 404},
     ("post", f"{API}/grants/{{id}}/revoke/"): {400, 401, 403, 404, 409},
+    ("get", f"{API}/grants/{{id}}/manifest/"): {400, 401, 403, 404, 409, 410},
     ("post", f"{API}/grants/{{id}}/relinquish/"): {400, 401, 403, 404, 409},
+    ("post", f"{API}/grants/{{id}}/token/"): {401, 403, 404, 409},
+    ("get", f"{API}/me/passport/"): {401},
+    ("get", f"{API}/passports/{{username}}/"): {401, 403, 404},
     ("post", f"{API}/access-requests/{{id}}/renew/"): {400, 401, 403, 404, 409},
     ("get", f"{API}/access-requests/{{id}}/reviewers/"): {400, 401, 403, 404},
     ("post", f"{API}/access-requests/{{id}}/reviewers/"): {400, 401, 403, 404, 409},

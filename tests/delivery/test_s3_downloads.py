@@ -5,6 +5,7 @@ A real S3 server (moto in server mode, on 127.0.0.1) stores the bytes; nothing i
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import socket
 from urllib.parse import parse_qs, urlparse
@@ -45,13 +46,18 @@ def s3_storage(settings, monkeypatch):
         "querystring_auth": True,
         "file_overwrite": False,
     }
-    boto3.client(
+    s3 = boto3.client(
         "s3",
         endpoint_url=endpoint,
         region_name="eu-central-1",
         aws_access_key_id="test",
         aws_secret_access_key="test",
-    ).create_bucket(Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"})
+    )
+    # moto keeps its buckets per process: another test module may have made it already.
+    with contextlib.suppress(s3.exceptions.BucketAlreadyOwnedByYou):
+        s3.create_bucket(
+            Bucket=BUCKET, CreateBucketConfiguration={"LocationConstraint": "eu-central-1"}
+        )
     settings.STORAGES = {
         **settings.STORAGES,
         "distributions": {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options},

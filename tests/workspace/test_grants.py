@@ -6,6 +6,7 @@ import hashlib
 import shlex
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 import jwt
@@ -104,9 +105,12 @@ def test_grant_token_is_shown_with_its_expiry_and_verifies_against_the_jwks(
 
     key = jwt.PyJWK(jwks["keys"][0]).key
     claims = jwt.decode(token, key, algorithms=["EdDSA"])
-    assert claims["jti"] == str(grant.pk)
+    assert claims["grant"] == str(grant.pk)
     assert claims["sub"] == researcher.username
-    assert claims["exp"] == int(grant.expires_at.timestamp())
+    # Short-lived: an hour at most, and the page says when this token (not the grant) ends.
+    assert claims["exp"] - claims["iat"] <= 3600
+    token_end = datetime.fromtimestamp(claims["exp"], tz=UTC)
+    assert f'id="token-expires">{token_end:%Y-%m-%d %H:%M}' in page
     assert grant.expires_at.strftime("%Y-%m-%d %H:%M") in page
 
 
