@@ -10,11 +10,15 @@ ignored (the address reached would be the proxy's).
 from __future__ import annotations
 
 import contextlib
+import http.client
+import socket
+import ssl
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -225,12 +229,6 @@ def post_bounded(
 
     Raises FetchError (always ``transient``: the caller retries) when no answer came.
     """
-    import http.client
-    import socket
-    import ssl
-    import threading
-    from urllib.parse import urlsplit
-
     try:
         url_check_public(url, allow_private=allow_private)
     except UnsafeURLError as exc:

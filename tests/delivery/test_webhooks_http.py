@@ -95,3 +95,53 @@ def test_a_trusted_certificate_gets_the_body(tls_receiver, monkeypatch):
     )  # fmt: skip
     assert (outcome.status, outcome.excerpt) == (200, "ok")
     assert received == [b'{"type":"webhook.test"}']
+
+
+def test_a_name_that_resolves_privately_after_the_check_is_refused_on_the_socket(monkeypatch):
+    """DNS rebinding: the URL passed the check (made to say "public" here), then the connection
+    reached 127.0.0.1. The peer check on the socket refuses it before a byte of the body goes."""
+    import core.outbound
+
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_POST(self) -> None:
+            hits.append(self.path)
+            self.send_response(204)
+            self.end_headers()
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setattr(core.outbound, "url_check_public", lambda url, **kwargs: None)
+    try:
+        with pytest.raises(FetchError) as caught:
+            post_bounded(
+                f"http://127.0.0.1:{server.server_port}/hook",
+                b"{}",
+                headers={},
+                allow_private=False,
+                connect_timeout=2,
+                deadline_seconds=5,
+            )
+        assert "private or reserved address" in caught.value.message
+        assert hits == []
+        # The same call with private addresses allowed reaches the receiver: the refusal above
+        # was the peer check, not a dead server.
+        assert (
+            post_bounded(
+                f"http://127.0.0.1:{server.server_port}/hook",
+                b"{}",
+                headers={},
+                allow_private=True,
+                connect_timeout=2,
+                deadline_seconds=5,
+            ).status
+            == 204
+        )
+        assert hits == ["/hook"]
+    finally:
+        server.shutdown()
+        server.server_close()
