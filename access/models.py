@@ -361,7 +361,6 @@ class Grant(models.Model):
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
     expiry_warned_at = models.DateTimeField(null=True, blank=True)
-    download_count = models.PositiveIntegerField(default=0)
     created = models.DateTimeField(auto_now_add=True)
     # The grant's place in the token status lists (delivery.services.status_lists): given once,
     # never reused, so a revocation is one bit a verifier can look up offline.
@@ -386,6 +385,14 @@ class Grant(models.Model):
         if self.status_index is None:
             (self.status_index,) = grant_status_indexes_allocate(1, using=kwargs.get("using"))
         super().save(*args, **kwargs)
+
+    @property
+    def download_count(self) -> int:
+        """How many downloads the grant's links served: a count of their records, not a counter
+        on this row, so parallel downloads never queue on one row lock. Lists annotate it
+        (``download_total``) to count in the same query."""
+        annotated = getattr(self, "download_total", None)
+        return annotated if annotated is not None else self.downloads.count()
 
 
 # PostgreSQL hands out status indexes from this sequence (migration 0022 creates it): one

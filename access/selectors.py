@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from access.events import AuditAction
@@ -177,14 +178,31 @@ def access_request_events(
     return events
 
 
+def grant_download_total() -> Coalesce:
+    """An annotation counting a grant's downloads in its own row's query (a correlated
+    subquery: no GROUP BY, so the queryset can still be locked or sliced). The records are
+    delivery's; access only names the relation."""
+    records = Grant._meta.get_field("downloads").related_model
+    counted = (
+        records.objects.filter(grant=OuterRef("pk"))
+        .order_by()
+        .values("grant")
+        .annotate(total=Count("*"))
+        .values("total")
+    )
+    return Coalesce(Subquery(counted), 0)
+
+
 def grants_visible_to(*, user: AbstractBaseUser) -> QuerySet[Grant]:
     """The grantee sees their grants; stewards those of their publishers' datasets; a partner
     client with grants:read those of its publishers' datasets and of the requests it made."""
     if not user.is_authenticated:
         return Grant.objects.none()
-    queryset = Grant.objects.select_related(
-        "grantee", "dataset__publisher", "access_request"
-    ).prefetch_related("access_request__approved_distributions")
+    queryset = (
+        Grant.objects.annotate(download_total=grant_download_total())
+        .select_related("grantee", "dataset__publisher", "access_request")
+        .prefetch_related("access_request__approved_distributions")
+    )
     partner = partner_context(user)
     if partner is not None:
         if not partner.allows(GRANTS_READ):
@@ -245,6 +263,7 @@ def grants_held_by(*, user: AbstractBaseUser) -> QuerySet[Grant]:
         return Grant.objects.none()
     return (
         Grant.objects.filter(grantee=user)
+        .annotate(download_total=grant_download_total())
         .select_related("grantee", "dataset__publisher", "access_request")
         .prefetch_related("access_request__approved_distributions")
     )

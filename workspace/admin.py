@@ -747,6 +747,7 @@ class MyGrantAdmin(WorkspaceAdmin):
         held = access_selectors.grants_held_by(user=request.user)
         return (
             MyGrant.objects.filter(pk__in=held.values("pk"))
+            .annotate(download_total=access_selectors.grant_download_total())
             .select_related("grantee", "dataset__publisher", "access_request")
             .prefetch_related("access_request__approved_distributions")
         )

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from django.conf import settings
-from django.db.models import F
 from django.urls import reverse
 
 from access.models import Grant, GrantState
@@ -132,4 +131,3 @@ def download_record(
         range_start=start,
         client_address=client,
     )
-    Grant.objects.filter(pk=grant.pk).update(download_count=F("download_count") + 1)

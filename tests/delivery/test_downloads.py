@@ -200,3 +200,37 @@ def test_a_downloaded_file_can_still_be_removed_and_the_download_record_stays(
     gone = api_client.get(link)  # the grant opened that file only, and it is gone
     assert gone.status_code == 404
     assert "removed from the dataset" in gone.json()["error"]["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_download_never_waits_for_the_grants_row(grantee_client, grant, api_client):
+    """Parallel downloads of one grant (a cluster's 64 ranges) do not queue on its row: the
+    count comes from the download records, and nothing in a download writes the grant. Here
+    another transaction holds the lock an update of the grant's row takes (FOR NO KEY UPDATE,
+    as the old per-download counter did) while the file is served; a download that wrote the
+    row would wait for it and hit the lock timeout. (Recording the download only needs the key
+    share lock of its foreign key, which such a lock does not block.)"""
+    from django.db import connection, connections
+
+    from access.models import Grant
+
+    link = _link(grantee_client, grant)
+    holder = connections.create_connection("default")
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("BEGIN")
+            cursor.execute(
+                f"SELECT id FROM {Grant._meta.db_table} WHERE id = %s FOR NO KEY UPDATE",
+                [grant.pk.hex],
+            )
+            with connection.cursor() as own:
+                own.execute("SET lock_timeout = '2s'")
+            response = api_client.get(link, HTTP_RANGE="bytes=0-99")
+            assert response.status_code == 206
+            assert b"".join(response.streaming_content) == CONTENT[:100]
+            cursor.execute("ROLLBACK")
+    finally:
+        holder.close()
+    assert Grant.objects.get(pk=grant.pk).download_count == 1
+    listed = grantee_client.get("/api/v1/grants/").json()["results"][0]
+    assert listed["download_count"] == 1
