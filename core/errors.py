@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -207,6 +208,7 @@ def handler500(request: HttpRequest) -> JsonResponse:
     return _json_error(500, "server_error", "An unexpected error occurred; it has been logged.")
 
 
+@csrf_exempt  # a POST to an unknown path is a JSON 404 too, not Django's HTML CSRF page
 def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
     """The catch-all of /api/: an unknown path is a JSON 404 whatever DEBUG says."""
     return handler404(request)

@@ -164,7 +164,13 @@ def _clean_url(url: str) -> str:
     try:
         url_check_public(url, allow_private=settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES)
     except UnsafeURLError as exc:
-        raise WebhookInputError(str(exc), fields={"url": [str(exc)]}) from None
+        message = str(exc)
+        if not settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES and "private" in message:
+            message += (
+                " (Receivers on a private network need the administrator to set"
+                " WEBHOOK_ALLOW_PRIVATE_ADDRESSES.)"
+            )
+        raise WebhookInputError(message, fields={"url": [message]}) from None
     return url
 
 

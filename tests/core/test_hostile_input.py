@@ -65,6 +65,18 @@ def test_unknown_api_paths_are_json_even_with_debug_on(client, settings):
     assert response.json()["error"]["code"] == "not_found"
 
 
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+def test_writes_to_unknown_api_paths_are_a_json_404_not_a_csrf_page(method, db):
+    # A partner's typo (an empty id: /access-requests//approve/) met Django's HTML CSRF page.
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = getattr(client, method)("/api/v1/access-requests//approve/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
 ADMIN_URLS = [
     "/admin/catalogue/dataset/?q=%00",
     "/admin/catalogue/dataset/?publisher__id__exact=%00",

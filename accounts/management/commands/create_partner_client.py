@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts import services
@@ -37,7 +38,7 @@ class Command(BaseCommand):
             "--scopes",
             nargs="+",
             required=True,
-            help="catalogue:write access:request access:decide grants:read",
+            help=" ".join(settings.PARTNER_SCOPES),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
