@@ -104,6 +104,7 @@ def test_private_addresses_are_refused_unless_allowed(partner, settings):
         response = create(api, url=url)
         assert response.status_code == 400, url
         assert "private" in response.json()["error"]["fields"]["url"][0]
+        assert "WEBHOOK_ALLOW_PRIVATE_ADDRESSES" in response.json()["error"]["message"]
     settings.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = True
     assert create(api).status_code == 201
 
