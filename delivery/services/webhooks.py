@@ -917,9 +917,21 @@ def webhook_endpoint_test(*, endpoint: WebhookEndpoint) -> WebhookDelivery:
 
 def webhook_deliveries_purge(*, now: datetime | None = None) -> int:
     """Hourly (beat): forget delivered and given-up messages older than
-    WEBHOOK_LOG_RETENTION_DAYS (pending ones stay, however old). They can no longer be
-    replayed."""
+    WEBHOOK_LOG_RETENTION_DAYS. They can no longer be replayed.
+
+    Pending messages of an enabled endpoint stay, however old (they are being retried). Those
+    of a DISABLED endpoint are given up once older than the retention too: an endpoint left
+    disabled would otherwise collect every event of its publishers for ever. A receiver
+    re-enabled after that sees the gap in ``data.position``."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.WEBHOOK_LOG_RETENTION_DAYS)
+    WebhookDelivery.objects.filter(
+        created__lt=cutoff,
+        status=WebhookDeliveryStatus.PENDING,
+        endpoint__enabled=False,
+    ).update(
+        status=WebhookDeliveryStatus.FAILED,
+        last_error="Given up: the endpoint stayed disabled longer than the log is kept.",
+    )
     deleted, _ = WebhookDelivery.objects.filter(
         created__lt=cutoff,
         status__in=[WebhookDeliveryStatus.DELIVERED, WebhookDeliveryStatus.FAILED],

@@ -13,7 +13,7 @@ from django.utils import timezone
 from access.models import AccessRequest
 from catalogue.models import DatasetEventAction
 from catalogue.services.events import dataset_event_record
-from delivery.models import WebhookDelivery, WebhookStream
+from delivery.models import WebhookDelivery, WebhookEndpoint, WebhookStream
 from delivery.services import webhooks
 from delivery.services.webhook_events import EVENT_TYPES
 from tests.access.factories import submitted_request
@@ -221,3 +221,21 @@ def test_the_log_keeps_finished_messages_for_the_retention_period(publisher, set
     WebhookDelivery.objects.filter(pk=recent.pk).update(status="delivered")
     assert webhooks.webhook_deliveries_purge() == 2
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {old_pending.pk, recent.pk}
+
+
+@pytest.mark.django_db
+def test_a_disabled_endpoint_does_not_collect_messages_for_ever(publisher, settings):
+    settings.WEBHOOK_LOG_RETENTION_DAYS = 30
+    enabled = endpoint_for(publishers=[publisher])
+    disabled = endpoint_for(publishers=[publisher])
+    WebhookEndpoint.objects.filter(pk=disabled.pk).update(enabled=False)
+    long_ago = timezone.now() - timedelta(days=31)
+    kept = webhooks.webhook_endpoint_test(endpoint=enabled)
+    stale = webhooks.webhook_endpoint_test(endpoint=disabled)
+    fresh = webhooks.webhook_endpoint_test(endpoint=disabled)
+    WebhookDelivery.objects.filter(pk__in=[kept.pk, stale.pk]).update(created=long_ago)
+    assert webhooks.webhook_deliveries_purge() == 1
+    # The enabled endpoint's old message is still being retried; the disabled one's is gone,
+    # and its recent one waits for the endpoint to be enabled again.
+    assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {kept.pk, fresh.pk}
+    assert WebhookDelivery.objects.get(pk=fresh.pk).status == "pending"
