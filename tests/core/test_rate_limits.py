@@ -153,3 +153,13 @@ def test_with_redis_stopped_requests_pass(limits, researcher, caplog):
     assert not any("RateLimit" in a for a in answers)
     # One line a minute at most, not one per request.
     assert len([r for r in caplog.records if r.name == "passerelle.ratelimit"]) <= 1
+
+
+def test_signed_download_links_are_not_limited_per_address(limits, grant, grantee_client):
+    """A cluster stages a grant's files from one address: the anonymous budget (2/minute here)
+    applies to the API, never to the signed links of a manifest."""
+    link = grantee_client.get(f"/api/v1/grants/{grant.pk}/").json()["files"][0]["download_url"]
+    link = link.replace("http://127.0.0.1:8000", "")
+    anonymous = APIClient()
+    assert [anonymous.get(link, HTTP_RANGE="bytes=0-9").status_code for _ in range(6)] == [206] * 6
+    assert [anonymous.get(URL).status_code for _ in range(3)] == [200, 200, 429]

@@ -202,7 +202,7 @@ def test_a_downloaded_file_can_still_be_removed_and_the_download_record_stays(
     assert "removed from the dataset" in gone.json()["error"]["message"]
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_download_never_waits_for_the_grants_row(grantee_client, grant, api_client):
     """Parallel downloads of one grant (a cluster's 64 ranges) do not queue on its row: the
     count comes from the download records, and nothing in a download writes the grant. Here
