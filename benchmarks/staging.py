@@ -111,7 +111,6 @@ def main() -> None:
         "LOG_LEVEL": "WARNING",
         "DISTRIBUTION_ROOT": str(root),
         "PASSERELLE_VAR_DIR": str(work / "var"),
-        "THROTTLE_DISABLED": "1",
         "ALLOWED_HOSTS": "127.0.0.1",
         "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
     }
