@@ -75,3 +75,51 @@ def write_section(path: Path, heading: str, body: str) -> None:
     else:
         text = text.rstrip("\n") + "\n\n" + body
     path.write_text(text)
+
+
+def served_files_setup(*, prefix: str, database: str) -> tuple[Path, dict[str, str]]:
+    """A fresh database (migrated) and a fresh distribution root that nginx may read, for the
+    benchmarks that serve files; Django is set up on them. Returns the work directory and the
+    environment to start gunicorn with (distributions under ``work / "distributions"``)."""
+    import tempfile
+
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    work.chmod(0o755)  # nginx's worker processes may run as an unprivileged user
+    env = {
+        **os.environ,
+        "DATABASE_URL": fresh_database(database),
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "0",
+        "LOG_LEVEL": "WARNING",
+        "DISTRIBUTION_ROOT": str(work / "distributions"),
+        "PASSERELLE_VAR_DIR": str(work / "var"),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+    setup_django(env)
+    return work, env
+
+
+def restricted_dataset_setup(*, slug: str, title: str, description: str):
+    """A steward, a researcher with a verified address, and a restricted dataset of the
+    steward's publisher (after served_files_setup)."""
+    from allauth.account.models import EmailAddress
+    from django.contrib.auth import get_user_model
+
+    from catalogue.models import AccessRights, Dataset, DataSpace, Licence, Publisher
+
+    users = get_user_model().objects
+    steward = users.create_user("steward", "s@example.org", "x")
+    researcher = users.create_user("researcher", "r@example.org", "x")
+    EmailAddress.objects.create(
+        user=researcher, email=researcher.email, verified=True, primary=True
+    )
+    publisher = Publisher.objects.create(slug="bench", name="Bench")
+    publisher.stewards.add(steward)
+    dataset = Dataset.objects.create(
+        slug=slug, title=title, description=description, publisher=publisher,
+        data_space=DataSpace.objects.get(slug="research-eosc"),
+        licence=Licence.objects.get(identifier="CC-BY-4.0"), access_rights=AccessRights.RESTRICTED,
+    )  # fmt: skip
+    return steward, researcher, dataset

@@ -24,7 +24,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime
@@ -33,9 +32,9 @@ from pathlib import Path
 from common import (
     ROOT,
     free_port,
-    fresh_database,
     machine_description,
-    setup_django,
+    restricted_dataset_setup,
+    served_files_setup,
     wait_for_port,
     write_section,
 )
@@ -157,45 +156,19 @@ def main() -> None:
     if not Path(nginx).exists():
         raise SystemExit("nginx is needed: apt-get install nginx-light")
 
-    work = Path(tempfile.mkdtemp(prefix="passerelle-bench-dl-"))
-    work.chmod(0o755)  # nginx's worker processes may run as an unprivileged user
+    work, env = served_files_setup(
+        prefix="passerelle-bench-dl-",
+        database=os.environ.get("BENCH_DOWNLOAD_DATABASE", "passerelle_bench_dl"),
+    )
     root = work / "distributions"
-    env = {
-        **os.environ,
-        "DATABASE_URL": fresh_database(
-            os.environ.get("BENCH_DOWNLOAD_DATABASE", "passerelle_bench_dl")
-        ),
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-        "DISTRIBUTION_ROOT": str(root),
-        "PASSERELLE_VAR_DIR": str(work / "var"),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    setup_django(env)
-
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
 
     from access import services
-    from catalogue.models import AccessRights, Dataset, DataSpace, Distribution, Licence, Publisher
+    from catalogue.models import Distribution
     from delivery import services as delivery_services
 
-    users = get_user_model().objects
-    steward = users.create_user("steward", "s@example.org", "x")
-    researcher = users.create_user("researcher", "r@example.org", "x")
-    EmailAddress.objects.create(
-        user=researcher, email=researcher.email, verified=True, primary=True
+    steward, researcher, dataset = restricted_dataset_setup(
+        slug="big", title="Big", description="Big files."
     )
-    publisher = Publisher.objects.create(slug="bench", name="Bench")
-    publisher.stewards.add(steward)
-    dataset = Dataset.objects.create(
-        slug="big", title="Big", description="Big files.", publisher=publisher,
-        data_space=DataSpace.objects.get(slug="research-eosc"),
-        licence=Licence.objects.get(identifier="CC-BY-4.0"), access_rights=AccessRights.RESTRICTED,
-    )  # fmt: skip
     name = f"{dataset.pk}/large.bin"
     size = args.size_mib * 1024 * 1024
     sha = write_random_file(root / name, args.size_mib)
@@ -253,6 +226,9 @@ def main() -> None:
         time.sleep(2)
         for path_url in paths.values():  # warm-up: the page cache, the workers' connections
             whole_file_seconds(path_url, size)
+            # 64 requests at once reach every worker and thread, so no measured request is a
+            # worker's first (Django builds its URL resolver and middleware on that one).
+            parallel_ranges_seconds(path_url, size)
         workers = children_of(direct.pid)
         memory = PeakMemory(workers)
         shuffle = random.Random(12)
@@ -297,7 +273,8 @@ def main() -> None:
         f"Measured {stamp} on {machine_description()}; {nginx_version}; gunicorn as "
         "deploy/gunicorn.conf.py runs it (gthread, 2 x cores + 1 workers, 4 threads each); "
         f"curl to /dev/null on 127.0.0.1. {args.rounds} interleaved rounds, each running every "
-        "path once in a new order, after one warm-up download per path; the medians are shown. "
+        "path once in a new order, after a warm-up per path (one whole download and the 64 "
+        "ranges, which reach every worker); the medians are shown. "
         "The machine was shared with other work: 1-minute load average "
         f"{min(loads):.1f} to {max(loads):.1f} during the rounds.",
         "",

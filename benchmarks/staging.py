@@ -31,7 +31,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,9 +39,9 @@ import requests
 from common import (
     ROOT,
     free_port,
-    fresh_database,
     machine_description,
-    setup_django,
+    restricted_dataset_setup,
+    served_files_setup,
     wait_for_port,
     write_section,
 )
@@ -99,44 +98,17 @@ def main() -> None:
     if not shutil.which("aria2c"):
         raise SystemExit("aria2c is needed: apt-get install aria2")
 
-    work = Path(tempfile.mkdtemp(prefix="passerelle-bench-staging-"))
-    work.chmod(0o755)  # nginx's worker processes may run as an unprivileged user
-    root = work / "distributions"
     database = os.environ.get("BENCH_STAGING_DATABASE", "passerelle_bench_staging")
-    env = {
-        **os.environ,
-        "DATABASE_URL": fresh_database(database),
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-        "DISTRIBUTION_ROOT": str(root),
-        "PASSERELLE_VAR_DIR": str(work / "var"),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-    }
-    subprocess.run([sys.executable, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-    setup_django(env)
-
-    from allauth.account.models import EmailAddress
-    from django.contrib.auth import get_user_model
+    work, env = served_files_setup(prefix="passerelle-bench-staging-", database=database)
+    root = work / "distributions"
 
     from access import services
     from accounts.services import api_token_create
-    from catalogue.models import AccessRights, Dataset, DataSpace, Distribution, Licence, Publisher
+    from catalogue.models import Distribution
 
-    users = get_user_model().objects
-    steward = users.create_user("steward", "s@example.org", "x")
-    researcher = users.create_user("researcher", "r@example.org", "x")
-    EmailAddress.objects.create(
-        user=researcher, email=researcher.email, verified=True, primary=True
+    steward, researcher, dataset = restricted_dataset_setup(
+        slug="cohort", title="Cohort", description="Many files."
     )
-    publisher = Publisher.objects.create(slug="bench", name="Bench")
-    publisher.stewards.add(steward)
-    dataset = Dataset.objects.create(
-        slug="cohort", title="Cohort", description="Many files.", publisher=publisher,
-        data_space=DataSpace.objects.get(slug="research-eosc"),
-        licence=Licence.objects.get(identifier="CC-BY-4.0"), access_rights=AccessRights.RESTRICTED,
-    )  # fmt: skip
 
     total = args.total_mib * 1024 * 1024
     each = total // args.files
