@@ -117,6 +117,23 @@ def parallel_ranges_seconds(url: str, size: int) -> float:
     return elapsed
 
 
+def nginx_start(nginx: str, *, work: Path, port: int, root: Path, upstream: int):
+    """nginx in the foreground with NGINX_CONF: /static-copy/ and /_protected/ from ``root``,
+    everything else proxied to gunicorn on ``upstream``."""
+    (work / "tmp").mkdir()
+    conf = work / "nginx.conf"
+    conf.write_text(
+        NGINX_CONF.format(
+            user="user root;" if os.geteuid() == 0 else "",
+            work=work,
+            port=port,
+            root=root,
+            upstream=upstream,
+        )
+    )
+    return subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"])
+
+
 def children_of(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
     return [int(p) for p in out.split()]
@@ -199,18 +216,7 @@ def main() -> None:
         env={**env, "GUNICORN_BIND": f"127.0.0.1:{accel_port}",
              "DOWNLOAD_X_ACCEL_REDIRECT_PREFIX": "/_protected/"},
     )  # fmt: skip
-    (work / "tmp").mkdir()
-    conf = work / "nginx.conf"
-    conf.write_text(
-        NGINX_CONF.format(
-            user="user root;" if os.geteuid() == 0 else "",
-            work=work,
-            port=nginx_port,
-            root=root,
-            upstream=accel_port,
-        )
-    )
-    server = subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"])
+    server = nginx_start(nginx, work=work, port=nginx_port, root=root, upstream=accel_port)
     paths = {
         "nginx static": f"http://127.0.0.1:{nginx_port}/static-copy/{name}",
         "gunicorn sendfile": link.url.replace("http://127.0.0.1:8000", f"http://127.0.0.1:{direct_port}"),

@@ -45,7 +45,7 @@ from common import (
     wait_for_port,
     write_section,
 )
-from download import NGINX_CONF, write_random_file
+from download import nginx_start, write_random_file
 
 HEADING = "## Staging a grant through its manifest (`benchmarks/staging.py`)"
 
@@ -157,18 +157,7 @@ def main() -> None:
              "SITE_URL": f"http://127.0.0.1:{nginx_port}",
              "DOWNLOAD_X_ACCEL_REDIRECT_PREFIX": "/_protected/"},
     )  # fmt: skip
-    (work / "tmp").mkdir()
-    conf = work / "nginx.conf"
-    conf.write_text(
-        NGINX_CONF.format(
-            user="user root;" if os.geteuid() == 0 else "",
-            work=work,
-            port=nginx_port,
-            root=root,
-            upstream=accel_port,
-        )
-    )
-    server = subprocess.Popen([nginx, "-c", str(conf), "-g", "daemon off;"])
+    server = nginx_start(nginx, work=work, port=nginx_port, root=root, upstream=accel_port)
     manifest_urls = {
         "gunicorn sendfile": f"http://127.0.0.1:{direct_port}",
         "nginx X-Accel-Redirect": f"http://127.0.0.1:{nginx_port}",
