@@ -97,20 +97,20 @@ class WebhookEndpointAdmin(ServiceWritesAdmin):
             return
         changes = {
             name: data[name]
-            for name in ("url", "event_types", "description", "enabled")
+            for name in (
+                "url", "event_types", "description", "enabled", "all_publishers", "publishers",
+            )
             if name in form.changed_data
-        }
+        }  # fmt: skip
         if "event_types" in changes:
             changes["event_types"] = list(changes["event_types"])
-        if "all_publishers" in form.changed_data:
-            WebhookEndpoint.objects.filter(pk=obj.pk).update(all_publishers=data["all_publishers"])
         if changes:
             services.webhook_endpoint_update(endpoint=obj, changes=changes)
 
     def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        # save_model wrote everything through the services (publishers included); the form's
+        # own many-to-many save would write them again, around them.
         form.instance = WebhookEndpoint.objects.get(pk=form.instance.pk)
-        if "publishers" in form.cleaned_data and form.instance.owner_client_id is None:
-            form.instance.publishers.set(form.cleaned_data.get("publishers") or [])
 
     def response_add(self, request: HttpRequest, obj: WebhookEndpoint, post_url_continue=None):
         made = request._webhook_secret

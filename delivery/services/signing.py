@@ -33,8 +33,14 @@ def derived_secret(purpose: str) -> bytes:
     ).derive(settings.SECRET_KEY.encode())
 
 
+def fernet_for(purpose: str) -> Fernet:
+    """Symmetric encryption of a secret stored for one purpose (a signing key, a webhook's
+    secret), with a key derived from SECRET_KEY for that purpose."""
+    return Fernet(base64.urlsafe_b64encode(derived_secret(purpose)))
+
+
 def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(derived_secret("signing-key-encryption")))
+    return fernet_for("signing-key-encryption")
 
 
 def _b64url(raw: bytes) -> str:

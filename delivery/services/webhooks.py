@@ -71,7 +71,7 @@ from delivery.models import (
     WebhookStream,
 )
 
-from .signing import derived_secret
+from .signing import fernet_for
 from .webhook_events import (
     ACCESS_EVENT_TYPES,
     DATASET_EVENT_TYPES,
@@ -107,7 +107,7 @@ class WebhookInputError(ApplicationError):
 
 
 def _fernet() -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(derived_secret("webhook-secret-encryption")))
+    return fernet_for("webhook-secret-encryption")
 
 
 def _secret_new() -> str:
@@ -257,10 +257,22 @@ def webhook_endpoint_create(
 def webhook_endpoint_update(
     *, endpoint: WebhookEndpoint, changes: dict[str, Any]
 ) -> WebhookEndpoint:
-    """Change url, event_types, description, or enabled. Disabling stops sending (messages
-    still queue); enabling resumes with the first message not yet delivered or given up."""
+    """Change url, event_types, description, enabled, or (an administrator's endpoint only)
+    publishers and all_publishers. Disabling stops sending (messages still queue); enabling
+    resumes with the first message not yet delivered or given up."""
     endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
     fields: list[str] = ["updated"]
+    if {"publishers", "all_publishers"} & changes.keys() and endpoint.owner_client_id:
+        # A partner's endpoint receives what its client's organisations decide, nothing else.
+        raise WebhookInputError(
+            "A partner client's endpoint follows the client's publishers.",
+            fields={"publishers": ["Set by the partner client, not per endpoint."]},
+        )
+    if "all_publishers" in changes:
+        endpoint.all_publishers = bool(changes["all_publishers"])
+        fields.append("all_publishers")
+    if "publishers" in changes:
+        endpoint.publishers.set(list(changes["publishers"] or []))
     if "url" in changes:
         endpoint.url = _clean_url(changes["url"])
         fields.append("url")

@@ -239,3 +239,31 @@ def test_a_disabled_endpoint_does_not_collect_messages_for_ever(publisher, setti
     # and its recent one waits for the endpoint to be enabled again.
     assert set(WebhookDelivery.objects.values_list("pk", flat=True)) == {kept.pk, fresh.pk}
     assert WebhookDelivery.objects.get(pk=fresh.pk).status == "pending"
+
+
+@pytest.mark.django_db
+def test_an_administrator_moves_an_endpoint_to_another_publisher(
+    publisher, restricted, other_dataset
+):
+    endpoint = endpoint_for(publishers=[publisher])
+    webhooks.webhook_endpoint_update(
+        endpoint=endpoint, changes={"publishers": [other_dataset.publisher]}
+    )
+    fan_out()  # the stream starts here
+    for dataset in (restricted, other_dataset):
+        dataset_event_record(dataset=dataset, action=DatasetEventAction.UPDATED, actor=None)
+    fan_out()
+    assert received(endpoint) == [("dataset.updated", str(other_dataset.pk))]
+    webhooks.webhook_endpoint_update(endpoint=endpoint, changes={"all_publishers": True})
+    assert WebhookEndpoint.objects.get(pk=endpoint.pk).all_publishers
+
+
+@pytest.mark.django_db
+def test_a_partners_endpoint_follows_its_client_not_a_publisher_list(publisher, other_dataset):
+    client, _ = partner_client("A", scopes=("webhooks:manage",), publishers=[publisher])
+    endpoint = endpoint_for(client)
+    for changes in ({"publishers": [other_dataset.publisher]}, {"all_publishers": True}):
+        with pytest.raises(webhooks.WebhookInputError):
+            webhooks.webhook_endpoint_update(endpoint=endpoint, changes=changes)
+    fresh = WebhookEndpoint.objects.get(pk=endpoint.pk)
+    assert not fresh.all_publishers and not fresh.publishers.exists()
