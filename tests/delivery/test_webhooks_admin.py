@@ -73,3 +73,29 @@ def test_admin_lists_and_replay_action(admin_client, publisher):
     )
     assert response.status_code == 302
     assert not WebhookEndpoint.objects.get().enabled
+
+
+def test_an_administrator_moves_an_endpoint_to_another_publisher(
+    admin_client, publisher, other_dataset
+):
+    endpoint = webhooks.webhook_endpoint_create(
+        client=None, url="http://127.0.0.1:9/hooks", event_types=["grant.revoked"],
+        publishers=[publisher],
+    ).endpoint  # fmt: skip
+    rival = other_dataset.publisher
+    response = admin_client.post(
+        f"/admin/delivery/webhookendpoint/{endpoint.pk}/change/",
+        {
+            "url": "http://127.0.0.1:9/hooks",
+            "event_types": ["grant.revoked", "dataset.updated"],
+            "description": "",
+            "publishers": [rival.pk],
+            "enabled": "on",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    endpoint.refresh_from_db()
+    assert list(endpoint.publishers.all()) == [rival]
+    assert endpoint.event_types == ["grant.revoked", "dataset.updated"]
+    # The secret did not change with the edit.
+    assert len(webhooks.webhook_signing_secrets(endpoint)) == 1
