@@ -85,28 +85,42 @@ QUERY_MIX: list[tuple[str, dict[str, str]]] = [
 ]
 CLASSES = list(dict.fromkeys(name for name, _ in QUERY_MIX))
 
-GROW_SQL = """
-SET session_replication_role = replica;
-INSERT INTO catalogue_dataset (id, slug, title, description, access_rights, keywords, languages,
-    spatial, temporal_start, temporal_end, issued, modified, landing_page, contact_name,
-    contact_email, version, created, search_vector, data_space_id, licence_id, publisher_id,
-    facet_theme_ids, facet_formats)
-SELECT md5(d.id::text || k)::uuid, d.slug || '-' || k, d.title, d.description, d.access_rights,
-       d.keywords, d.languages, d.spatial, d.temporal_start, d.temporal_end, d.issued,
-       d.modified - (random() * interval '1800 days'), d.landing_page, d.contact_name,
-       d.contact_email, d.version, d.created, d.search_vector, d.data_space_id, d.licence_id,
-       d.publisher_id, d.facet_theme_ids, d.facet_formats
-  FROM catalogue_dataset d, generate_series(1, {copies}) k;
-INSERT INTO catalogue_dataset_themes (dataset_id, theme_id)
-SELECT md5(t.dataset_id::text || k)::uuid, t.theme_id
-  FROM catalogue_dataset_themes t, generate_series(1, {copies}) k;
-INSERT INTO catalogue_distribution (id, title, description, format, media_type, byte_size,
-    sha256, file, access_url, created, dataset_id)
-SELECT gen_random_uuid(), x.title, x.description, x.format, x.media_type, x.byte_size, x.sha256,
-       x.file, x.access_url, x.created, md5(x.dataset_id::text || k)::uuid
-  FROM catalogue_distribution x, generate_series(1, {copies}) k;
-SET session_replication_role = DEFAULT;
-"""
+# Each copy k of a row: a new id (and slug, publisher's identifier, modification date); every
+# other column as it is, whatever columns the tables have by now.
+GROW_OVERRIDES = {
+    "catalogue_dataset": {
+        "id": "md5(src.id::text || k)::uuid",
+        "slug": "src.slug || '-' || k",
+        "identifier": "CASE WHEN src.identifier = '' THEN '' ELSE src.identifier || '-' || k END",
+        "modified": "src.modified - (random() * interval '1800 days')",
+    },
+    "catalogue_dataset_themes": {
+        "id": None,  # serial: the default numbers the copies
+        "dataset_id": "md5(src.dataset_id::text || k)::uuid",
+    },
+    "catalogue_distribution": {
+        "id": "gen_random_uuid()",
+        "dataset_id": "md5(src.dataset_id::text || k)::uuid",
+    },
+}
+
+
+def grow_sql(url: str, copies: int) -> str:
+    statements = ["SET session_replication_role = replica;"]  # no triggers: copies are computed
+    for table, overrides in GROW_OVERRIDES.items():
+        columns = psql(
+            url,
+            "SELECT string_agg(column_name, ',' ORDER BY ordinal_position) FROM "
+            f"information_schema.columns WHERE table_name = '{table}'",
+        ).split(",")
+        kept = [c for c in columns if overrides.get(c, "") is not None]
+        values = [overrides.get(c) or f"src.{c}" for c in kept]
+        statements.append(
+            f"INSERT INTO {table} ({', '.join(kept)}) SELECT {', '.join(values)} "
+            f"FROM {table} src, generate_series(1, {copies}) k;"
+        )
+    statements.append("SET session_replication_role = DEFAULT;")
+    return "\n".join(statements)
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -152,7 +166,7 @@ def prepare_database(size: int, env: dict[str, str], reuse: bool) -> str:
         started = time.monotonic()
         copies = size // 100_000 - 1
         subprocess.run(
-            ["psql", url, "-v", "ON_ERROR_STOP=1", "-qc", GROW_SQL.format(copies=copies)],
+            ["psql", url, "-v", "ON_ERROR_STOP=1", "-qc", grow_sql(url, copies)],
             check=True,
         )
         print(f"grew {name} to {size:,} datasets in {time.monotonic() - started:.0f} s")

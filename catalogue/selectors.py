@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import OperationalError, connection, connections, transaction
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from core.api import lookups
@@ -317,7 +317,9 @@ def _search_bounded(
     threshold = settings.SEARCH_EXACT_COUNT_UP_TO
     window = settings.SEARCH_RANK_WINDOW
     ranked = ordering == "relevance" and bool(q)
-    columns = _facet_columns(matches, *(("modified", "search_vector") if ranked else ()))
+    # The search vectors stay out of the matches read: carrying 10,000 of them (about 1 KB each)
+    # spilled the statement's rows to a temporary file; the window joins back for its 1,000.
+    columns = _facet_columns(matches, *(("modified",) if ranked else ()))
     bounded_sql, params = columns[: threshold + 1].query.sql_with_params()
     # Facets of the matches read only when they are all of them; past the threshold the
     # aggregate reads nothing (a one-time filter) and the sample gives the facets instead.
@@ -375,8 +377,9 @@ _RANKED_WINDOW_PAGE_SQL = """
     UNION ALL
     SELECT * FROM (
         SELECT 'page', CAST(w.id AS TEXT), 0
-          FROM (SELECT id, modified, search_vector FROM m ORDER BY modified DESC, id LIMIT %s) w
-         ORDER BY ts_rank(w.search_vector, to_tsquery('simple'::regconfig, %s)) DESC,
+          FROM (SELECT id, modified FROM m ORDER BY modified DESC, id LIMIT %s) w
+          JOIN catalogue_dataset ranked ON ranked.id = w.id
+         ORDER BY ts_rank(ranked.search_vector, to_tsquery('simple'::regconfig, %s)) DESC,
                   w.modified DESC, w.id
          LIMIT %s OFFSET %s
     ) page
@@ -457,29 +460,46 @@ def _search_everything(
     )
 
 
+_LABELLED_FACETS = (
+    ("data_space", DataSpace, "slug", "name"),
+    ("publisher", Publisher, "slug", "name"),
+    ("licence", Licence, "identifier", "title"),
+    ("theme", Theme, "code", "label"),
+)
+
+
 def _label_facets(
     counts: dict[str, list[tuple[str, int]]], *, using: str = "default"
 ) -> dict[str, list[dict[str, Any]]]:
-    def labelled(facet: str, model, value_field: str, label_field: str):
+    # Every facet's values and labels in one statement (a UNION ALL of the four small tables):
+    # one round trip per search instead of four.
+    lookups = [
+        model.objects.using(using)
+        .filter(pk__in=[int(v) for v, _ in counts[facet]])
+        .annotate(facet=Value(facet, output_field=CharField()))
+        .values_list("facet", "pk", value_field, label_field)
+        for facet, model, value_field, label_field in _LABELLED_FACETS
+        if counts.get(facet)
+    ]
+    names: dict[tuple[str, str], tuple[str, str]] = {}
+    if lookups:
+        union = lookups[0].union(*lookups[1:], all=True) if len(lookups) > 1 else lookups[0]
+        names = {(facet, str(pk)): (value, label) for facet, pk, value, label in union}
+
+    def labelled(facet: str) -> list[tuple[str, str, int]]:
         pairs = counts.get(facet, [])
-        names = {
-            str(row["pk"]): (row[value_field], row[label_field])
-            for row in model.objects.using(using).filter(pk__in=[int(v) for v, _ in pairs]).values(
-                "pk", value_field, label_field
-            )
-        } if pairs else {}  # fmt: skip
-        return [(*names[v], n) for v, n in pairs if v in names]
+        return [(*names[(facet, v)], n) for v, n in pairs if (facet, v) in names]
 
     access_labels = dict(AccessRights.choices)
     format_labels = dict(FORMAT_CHOICES)
     buckets = {
-        "data_space": labelled("data_space", DataSpace, "slug", "name"),
-        "publisher": labelled("publisher", Publisher, "slug", "name"),
-        "licence": labelled("licence", Licence, "identifier", "title"),
+        "data_space": labelled("data_space"),
+        "publisher": labelled("publisher"),
+        "licence": labelled("licence"),
         "access_rights": [
             (v, access_labels.get(v, v), n) for v, n in counts.get("access_rights", [])
         ],
-        "theme": labelled("theme", Theme, "code", "label"),
+        "theme": labelled("theme"),
         "format": [(v, format_labels.get(v, v), n) for v, n in counts.get("format", [])],
     }
     return {

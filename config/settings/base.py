@@ -170,7 +170,7 @@ CATALOGUE_READ_DATABASE = "replica" if "replica" in DATABASES else "default"
 # most recently modified matches; the rest follow newest first. Past SEARCH_STATEMENT_TIMEOUT_MS
 # a search is cancelled and answers 503 (error.code search_timeout).
 SEARCH_EXACT_COUNT_UP_TO = env.int("SEARCH_EXACT_COUNT_UP_TO", default=10_000)
-SEARCH_FACET_SAMPLE_ROWS = env.int("SEARCH_FACET_SAMPLE_ROWS", default=10_000)
+SEARCH_FACET_SAMPLE_ROWS = env.int("SEARCH_FACET_SAMPLE_ROWS", default=5_000)
 SEARCH_RANK_WINDOW = env.int("SEARCH_RANK_WINDOW", default=1_000)
 SEARCH_STATEMENT_TIMEOUT_MS = env.int("SEARCH_STATEMENT_TIMEOUT_MS", default=5_000)
 
