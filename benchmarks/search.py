@@ -120,6 +120,8 @@ def grow_sql(url: str, copies: int) -> str:
             f"FROM {table} src, generate_series(1, {copies}) k;"
         )
     statements.append("SET session_replication_role = DEFAULT;")
+    # The triggers were off: the landing page's facet totals are recounted from the rows.
+    statements.append("SELECT catalogue_facet_totals_rebuild();")
     return "\n".join(statements)
 
 

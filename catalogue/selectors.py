@@ -132,6 +132,13 @@ class SearchPage:
     facets: dict[str, list[dict[str, Any]]]
     count_exact: bool = True
     facets_exact: bool = True
+    # How many results pages reach, when fewer than ``total``: the whole catalogue is counted
+    # exactly, but pages stop at SEARCH_EXACT_COUNT_UP_TO, as a search engine's result window.
+    reachable: int | None = None
+
+    @property
+    def pages_reach(self) -> int:
+        return self.total if self.reachable is None else self.reachable
 
 
 class SearchTimeoutError(ApplicationError):
@@ -221,6 +228,7 @@ def dataset_search(
     offset: int,
     limit: int,
     exact: bool = False,
+    whole_catalogue: bool = False,
 ) -> SearchPage:
     """One page of ``matches`` (already searched and filtered), its total and its facets.
 
@@ -235,7 +243,10 @@ def dataset_search(
       request scores every match. Other orderings read the page through the indexes on modified
       and title.
     ``exact=True`` counts, ranks and facets every match (the CKAN-compatible API, whose harvesters
-    rely on ``count``). Every statement runs on ``settings.CATALOGUE_READ_DATABASE`` (a read
+    rely on ``count``). ``whole_catalogue=True`` says ``matches`` is every listed dataset (no
+    words, no filters: the landing page): the total and the facets are then exact, read from the
+    trigger-kept facet totals (``facet_totals_sql.py``) at the cost of the number of facet values.
+    Every statement runs on ``settings.CATALOGUE_READ_DATABASE`` (a read
     replica when one is configured) under ``SEARCH_STATEMENT_TIMEOUT_MS``; past it the search is
     cancelled with ``SearchTimeoutError`` (503).
     """
@@ -254,7 +265,13 @@ def dataset_search(
         with transaction.atomic(using=alias), db.cursor() as cursor:
             # Local to this transaction: nothing else on the connection inherits the limit.
             cursor.execute("SELECT set_config('statement_timeout', %s, true)", [f"{timeout_ms}ms"])
-            search = _search_everything if exact else _search_bounded
+            search = (
+                _search_everything
+                if exact
+                else _search_whole_catalogue
+                if whole_catalogue and not q
+                else _search_bounded
+            )
             page = search(
                 matches=matches, q=q, ordering=ordering, offset=offset, limit=limit, cursor=cursor
             )
@@ -358,6 +375,32 @@ def _search_bounded(
         facets=_label_facets(counts, using=matches.db),
         count_exact=count_exact,
         facets_exact=count_exact,
+    )
+
+
+_FACET_TOTALS_SQL = """
+    SELECT facet, value, sum(n) FROM catalogue_facet_total
+     GROUP BY facet, value HAVING sum(n) > 0 OR facet = 'total'
+"""
+
+
+def _search_whole_catalogue(
+    *, matches: QuerySet[Dataset], q: str | None, ordering: str, offset: int, limit: int, cursor
+) -> SearchPage:
+    """Every listed dataset: the exact total and facets from the facet totals (one row per value
+    once compacted, plus the deltas written since), the page through the ordering's index."""
+    cursor.execute(_FACET_TOTALS_SQL)
+    total, counts, _, _ = _read_facet_rows(cursor.fetchall())
+    reachable = min(total, settings.SEARCH_EXACT_COUNT_UP_TO)
+    stop = min(offset + limit, reachable)
+    page_ids = _ordered_ids(
+        matches, "-modified" if ordering == "relevance" else ordering, offset, stop
+    )
+    return SearchPage(
+        total=total,
+        page_ids=page_ids,
+        facets=_label_facets(counts, using=matches.db),
+        reachable=reachable if reachable < total else None,
     )
 
 

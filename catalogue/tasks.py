@@ -40,3 +40,9 @@ def fetch_distribution(distribution_id: str) -> str | None:
 def fetch_due_files() -> int:
     """Every minute: pending fetches that no worker took (broker down, worker died) go again."""
     return services.distributions_fetch_due()
+
+
+@shared_task(name="catalogue.compact_facet_totals", ignore_result=True)
+def compact_facet_totals() -> int:
+    """Every minute: the landing page's facet totals folded to one row per value."""
+    return services.facet_totals_compact()

@@ -501,8 +501,9 @@ class FacetsSerializer(serializers.Serializer):
 class DatasetSearchOutputSerializer(serializers.Serializer):
     count = serializers.IntegerField(
         help_text="Matching datasets. Exact when count_exact is true; otherwise a lower bound "
-        "(the installation's SEARCH_EXACT_COUNT_UP_TO, 10,000 by default): there are more, "
-        "and pages stop there."
+        "(the installation's SEARCH_EXACT_COUNT_UP_TO, 10,000 by default): there are more. "
+        "Pages stop at SEARCH_EXACT_COUNT_UP_TO results either way: without words or filters "
+        "the whole catalogue is counted exactly, past that number too."
     )
     count_exact = serializers.BooleanField(
         help_text="False when more datasets match than the search counts exactly."

@@ -41,6 +41,7 @@ from .serializers import (
 )
 
 LIST_PARAMS = set(DatasetFilterSet.base_filters) | {"page", "page_size"}
+WHOLE_CATALOGUE_PARAMS = {"ordering", "page", "page_size"}
 
 # Partner tokens (accounts.permissions): reading the catalogue, open to anyone, is open to every
 # scope; writing needs catalogue:write, and then only for the client's publishers (selectors).
@@ -99,9 +100,14 @@ class DatasetViewSet(viewsets.ViewSet):
             ordering=params.get("ordering"),
             offset=(page - 1) * size,
             limit=size,
+            # No words and no filter (an ordering and the page aside): every listed dataset.
+            whole_catalogue=set(request.query_params) <= WHOLE_CATALOGUE_PARAMS,
         )
-        pagination.check_page_exists(page, size, result.total, exact=result.count_exact)
-        next_url, previous_url = pagination.links(request, page, size, result.total)
+        reach = result.pages_reach
+        pagination.check_page_exists(
+            page, size, reach, exact=result.count_exact and reach == result.total
+        )
+        next_url, previous_url = pagination.links(request, page, size, reach)
         rows = selectors.datasets_by_ids(result.page_ids)
         return Response(
             {

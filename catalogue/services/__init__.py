@@ -24,6 +24,7 @@ from .distributions import (
     upload_check_size,
 )
 from .events import dataset_event_record
+from .facet_totals import facet_totals_compact, facet_totals_rebuild
 from .fetch import distribution_fetch, distributions_fetch_due
 from .licences import licence_publish_text
 from .stewardship import NotAStewardError, ensure_steward
@@ -67,6 +68,8 @@ __all__ = [
     "distribution_resolve_format",
     "distributions_fetch_due",
     "ensure_steward",
+    "facet_totals_compact",
+    "facet_totals_rebuild",
     "licence_publish_text",
     "normalise_keywords",
     "normalise_languages",

@@ -325,6 +325,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "catalogue-fetch-due-files": {"task": "catalogue.fetch_due_files", "schedule": 60.0},
+    # Keeps the landing page's exact facet totals at one row per value (facet_totals_sql.py).
+    "catalogue-compact-facet-totals": {
+        "task": "catalogue.compact_facet_totals",
+        "schedule": 60.0,
+    },
     "access-warn-expiring-grants": {
         "task": "access.warn_expiring_grants",
         "schedule": crontab(hour=6, minute=30),

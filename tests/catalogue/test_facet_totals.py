@@ -1,0 +1,185 @@
+"""The landing page (no words, no filters) counts the whole catalogue exactly, from facet totals
+that triggers keep on every write path, however large the catalogue (PostgreSQL: migration 0014).
+Nothing here is timed."""
+
+from __future__ import annotations
+
+import threading
+from importlib import import_module
+
+import psycopg
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from catalogue import facet_totals_sql, selectors, services
+from catalogue.models import Dataset, DataSpace, Distribution, Licence, Theme
+from tests.catalogue.factories import DatasetFactory, DistributionFactory, PublisherFactory
+
+URL = "/api/v1/datasets/"
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+
+def landing(client, **params) -> dict:
+    response = client.get(URL, params)
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def exact_facets() -> tuple[int, dict]:
+    """Every listed dataset counted row by row (the CKAN API's plan): what the totals must say."""
+    page = selectors.dataset_search(
+        matches=Dataset.objects.listed(), q=None, ordering=None, offset=0, limit=1, exact=True
+    )
+    return page.total, page.facets
+
+
+@pytest.fixture
+def catalogue():
+    agri, envi = Theme.objects.get(code="AGRI"), Theme.objects.get(code="ENVI")
+    health = DataSpace.objects.get(slug="health")
+    first, second = PublisherFactory(slug="first"), PublisherFactory(slug="second")
+    made = [
+        DatasetFactory(slug=f"d-{n}", publisher=first if n % 2 else second, themes=[agri])
+        for n in range(5)
+    ]
+    made.append(DatasetFactory(slug="d-health", data_space=health, themes=[agri, envi]))
+    for dataset in made[:3]:
+        DistributionFactory(dataset=dataset, format="CSV")
+    DistributionFactory(dataset=made[0], format="PARQUET")
+    return made
+
+
+def test_the_landing_page_counts_exactly_past_the_threshold_and_pages_stop_there(
+    api_client, catalogue, settings
+):
+    settings.SEARCH_EXACT_COUNT_UP_TO = 3
+    body = landing(api_client, page_size=2)
+    assert (body["count"], body["count_exact"], body["facets_exact"]) == (6, True, True)
+    total, facets = exact_facets()
+    assert (body["count"], body["facets"]) == (total, facets)
+    assert {b["value"]: b["count"] for b in body["facets"]["format"]} == {"CSV": 3, "PARQUET": 1}
+    assert {b["value"]: b["count"] for b in body["facets"]["theme"]} == {"AGRI": 6, "ENVI": 1}
+
+    # The count is exact, but pages reach the first 3 results only, as for any search.
+    second = landing(api_client, page_size=2, page=2)
+    assert len(second["results"]) == 1
+    assert second["next"] is None
+    response = api_client.get(URL, {"page_size": 2, "page": 3})
+    assert response.status_code == 404
+    assert "first 3 results only" in response.json()["error"]["message"]
+    # The ordering is no filter: still the whole catalogue, exactly counted, in title order.
+    by_title = landing(api_client, ordering="title")
+    assert (by_title["count"], by_title["count_exact"]) == (6, True)
+    titles = [r["title"] for r in by_title["results"]]
+    assert titles == sorted(titles)
+
+
+def test_every_kind_of_write_keeps_the_totals_exact(api_client, catalogue):
+    first, *_rest, health_dataset = catalogue
+    envi = Theme.objects.get(code="ENVI")
+    cc0 = Licence.objects.get(identifier="CC0-1.0")
+
+    def check() -> None:
+        body = landing(api_client)
+        assert (body["count"], body["facets"]) == exact_facets()
+
+    Dataset.objects.filter(pk=first.pk).update(licence=cc0, access_rights="RESTRICTED")
+    check()
+    first.themes.add(envi)
+    check()
+    first.themes.remove(envi)
+    Distribution.objects.filter(dataset=first, format="PARQUET").update(format="JSON")
+    check()
+    Distribution.objects.filter(dataset=first).delete()
+    check()
+    Dataset.objects.filter(pk=health_dataset.pk).update(withdrawn_at=timezone.now())
+    assert landing(api_client)["count"] == 5
+    check()
+    Dataset.objects.filter(pk=health_dataset.pk).update(withdrawn_at=None)
+    check()
+    Dataset.objects.filter(slug__in=["d-1", "d-2"]).delete()
+    assert landing(api_client)["count"] == 4
+    check()
+    # A value no dataset holds any more is not a facet bucket (its deltas sum to zero).
+    body = landing(api_client)
+    assert "JSON" not in {b["value"] for b in body["facets"]["format"]}
+
+
+def row_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM catalogue_facet_total")
+        return cursor.fetchone()[0]
+
+
+def test_compaction_folds_the_deltas_and_a_rebuild_recounts(api_client, catalogue):
+    before = landing(api_client)
+    rows = row_count()
+    removed = services.facet_totals_compact()
+    assert removed > 0
+    assert row_count() == rows - removed
+    # One row per value now: as many as the buckets, plus the total.
+    assert row_count() == 1 + sum(len(buckets) for buckets in before["facets"].values())
+    assert landing(api_client) == before
+    assert services.facet_totals_compact() == 0  # nothing left to fold
+
+    with connection.cursor() as cursor:  # totals lost (written with the triggers off, say)
+        cursor.execute("DELETE FROM catalogue_facet_total")
+    assert landing(api_client)["count"] == 0
+    services.facet_totals_rebuild()
+    assert landing(api_client) == before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_writers_in_concurrent_transactions_never_wait_for_each_other(api_client):
+    """Deltas are inserted, never updated: a transaction that wrote datasets of the same
+    publisher, licence and themes holds no lock another writer needs."""
+    publisher = PublisherFactory(slug="shared")
+    params = connection.get_connection_params()
+    written, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def open_writer() -> None:
+        try:
+            with psycopg.connect(**params) as other, other.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO catalogue_dataset (id, slug, identifier, title, description, "
+                    "access_rights, keywords, languages, spatial, modified, landing_page, "
+                    "contact_name, contact_email, version, created, data_space_id, licence_id, "
+                    "publisher_id, withdrawn_reason, sync_digest) SELECT gen_random_uuid(), "
+                    "'open-writer', '', 'Open', '', access_rights, keywords, languages, '', now(), "
+                    "'', '', '', '', now(), data_space_id, licence_id, publisher_id, '', '' "
+                    "FROM catalogue_dataset WHERE slug = 'mine'"
+                )
+                written.set()
+                release.wait(timeout=30)
+                other.rollback()
+        except BaseException as error:  # reported by the test below
+            errors.append(error)
+            written.set()
+
+    DatasetFactory(slug="mine", publisher=publisher)
+    writer = threading.Thread(target=open_writer)
+    writer.start()
+    try:
+        assert written.wait(timeout=10)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+            try:
+                DatasetFactory(slug="also-mine", publisher=publisher)  # would wait on a lock
+                services.facet_totals_compact()  # also passes the uncommitted deltas by
+            finally:
+                cursor.execute("SET lock_timeout = DEFAULT")
+        assert landing(api_client)["count"] == 2  # the open transaction's row is not counted
+    finally:
+        release.set()
+        writer.join()
+    assert not errors, errors
+    assert landing(api_client)["count"] == 2  # rolled back: its deltas went with it
+    assert (landing(api_client)["count"], landing(api_client)["facets"]) == exact_facets()
+
+
+def test_the_migration_installs_the_sql_of_facet_totals_sql():
+    migration = import_module("catalogue.migrations.0014_facet_totals")
+    assert migration.CREATE_SQL == facet_totals_sql.CREATE_SQL
+    assert migration.DROP_SQL == facet_totals_sql.DROP_SQL
