@@ -277,7 +277,9 @@ def main() -> None:
         HEADING,
         "",
         f"Measured {stamp} on {machine_description()}; {nginx_version}; gunicorn as "
-        "deploy/gunicorn.conf.py runs it (gthread, 2 x cores + 1 workers, 4 threads each); "
+        "deploy/gunicorn.conf.py runs it (gthread, "
+        f"{os.environ.get('GUNICORN_WORKERS') or '2 x cores + 1'} workers, "
+        f"{os.environ.get('GUNICORN_THREADS') or 4} threads each); "
         f"curl to /dev/null on 127.0.0.1. {args.rounds} interleaved rounds, each running every "
         "path once in a new order, after a warm-up per path (one whole download and the 64 "
         "ranges, which reach every worker); the medians are shown. "

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
 import requests
 from common import (
@@ -152,8 +153,9 @@ def main() -> None:
             HEADING,
             "",
             f"Measured {stamp} on {machine_description()}; gunicorn with one sync worker on "
-            "127.0.0.1, one client with keep-alive. The machine was shared with other work "
-            "(other builds and test runs) while this ran, so figures are indicative.",
+            "127.0.0.1, one client with keep-alive; 1-minute load average "
+            f"{Path('/proc/loadavg').read_text().split()[0]} at the end (other work on the "
+            "machine moves these figures).",
             f"{args.count:,} datasets (three themes, keywords, one identified distribution each) "
             f"sent as `POST /api/v1/datasets/bulk/` in batches of {args.batch:,}.",
             "",

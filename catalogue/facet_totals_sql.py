@@ -121,3 +121,15 @@ DROP FUNCTION IF EXISTS catalogue_facet_totals_compact();
 DROP FUNCTION IF EXISTS catalogue_facet_totals_rebuild();
 DROP TABLE IF EXISTS catalogue_facet_total;
 """
+
+# The values whose total differs from a recount of the datasets, in one statement (one snapshot):
+# (facet, value, total, recount). Empty when the triggers kept every write.
+VERIFY_SQL = f"""
+SELECT facet, value, coalesce(kept.n, 0), coalesce(counted.n, 0)
+  FROM (SELECT facet, value, sum(n) AS n FROM catalogue_facet_total
+         GROUP BY facet, value HAVING sum(n) <> 0) kept
+  FULL JOIN (SELECT facet, value, sum(n) AS n FROM ({_deltas("catalogue_dataset", "1")}) d
+              GROUP BY facet, value) counted USING (facet, value)
+ WHERE coalesce(kept.n, 0) <> coalesce(counted.n, 0)
+ ORDER BY facet, value
+"""

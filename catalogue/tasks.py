@@ -46,3 +46,9 @@ def fetch_due_files() -> int:
 def compact_facet_totals() -> int:
     """Every minute: the landing page's facet totals folded to one row per value."""
     return services.facet_totals_compact()
+
+
+@shared_task(name="catalogue.verify_facet_totals", ignore_result=True)
+def verify_facet_totals() -> int:
+    """Daily: the facet totals against a recount of the datasets, recounted if they differ."""
+    return len(services.facet_totals_verify(repair=True))

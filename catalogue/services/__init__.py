@@ -24,7 +24,7 @@ from .distributions import (
     upload_check_size,
 )
 from .events import dataset_event_record
-from .facet_totals import facet_totals_compact, facet_totals_rebuild
+from .facet_totals import facet_totals_compact, facet_totals_rebuild, facet_totals_verify
 from .fetch import distribution_fetch, distributions_fetch_due
 from .licences import licence_publish_text
 from .stewardship import NotAStewardError, ensure_steward
@@ -70,6 +70,7 @@ __all__ = [
     "ensure_steward",
     "facet_totals_compact",
     "facet_totals_rebuild",
+    "facet_totals_verify",
     "licence_publish_text",
     "normalise_keywords",
     "normalise_languages",

@@ -330,6 +330,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "catalogue.compact_facet_totals",
         "schedule": 60.0,
     },
+    # Recounts them when rows were written with the triggers off (logged as an error).
+    "catalogue-verify-facet-totals": {
+        "task": "catalogue.verify_facet_totals",
+        "schedule": crontab(hour=3, minute=40),
+    },
     "access-warn-expiring-grants": {
         "task": "access.warn_expiring_grants",
         "schedule": crontab(hour=6, minute=30),

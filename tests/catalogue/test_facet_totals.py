@@ -183,3 +183,33 @@ def test_the_migration_installs_the_sql_of_facet_totals_sql():
     migration = import_module("catalogue.migrations.0014_facet_totals")
     assert migration.CREATE_SQL == facet_totals_sql.CREATE_SQL
     assert migration.DROP_SQL == facet_totals_sql.DROP_SQL
+
+
+def test_a_drift_is_found_and_repaired_by_the_daily_check_and_the_command(api_client, catalogue):
+    from django.core.management import CommandError, call_command
+
+    assert services.facet_totals_verify(repair=False) == []
+    second = PublisherFactory(slug="second")
+    with connection.cursor() as cursor:  # as a data-only load with the triggers off would leave
+        cursor.execute("SET session_replication_role = replica")
+        cursor.execute(
+            "DELETE FROM catalogue_dataset_themes WHERE dataset_id IN "
+            "(SELECT id FROM catalogue_dataset WHERE slug = 'd-0')"
+        )
+        cursor.execute(
+            "DELETE FROM catalogue_distribution WHERE dataset_id IN "
+            "(SELECT id FROM catalogue_dataset WHERE slug = 'd-0')"
+        )
+        cursor.execute("DELETE FROM catalogue_dataset WHERE slug = 'd-0'")
+        cursor.execute("SET session_replication_role = DEFAULT")
+    assert landing(api_client)["count"] == 6  # the totals still count it
+
+    differences = services.facet_totals_verify(repair=False)
+    assert ("total", "", 6, 5) in differences
+    assert ("publisher", str(second.pk), 3, 2) in differences
+    with pytest.raises(CommandError, match="differ from the datasets"):
+        call_command("verify_facet_totals")
+
+    call_command("verify_facet_totals", "--repair")
+    assert services.facet_totals_verify(repair=False) == []
+    assert (landing(api_client)["count"], landing(api_client)["facets"]) == exact_facets()
