@@ -519,6 +519,7 @@ def _label_facets(
     lookups = [
         model.objects.using(using)
         .filter(pk__in=[int(v) for v, _ in counts[facet]])
+        .order_by()  # SQLite refuses an ORDER BY inside a UNION's parts (models order by name)
         .annotate(facet=Value(facet, output_field=CharField()))
         .values_list("facet", "pk", value_field, label_field)
         for facet, model, value_field, label_field in _LABELLED_FACETS
