@@ -111,6 +111,11 @@ DECLARE
     folded bigint;
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext('catalogue_facet_total'));
+    -- Already one row per value (nothing written since): rewriting them would only leave dead rows.
+    IF NOT EXISTS (SELECT FROM catalogue_facet_total GROUP BY facet, value HAVING count(*) > 1)
+    THEN
+        RETURN 0;
+    END IF;
     WITH gone AS (DELETE FROM catalogue_facet_total RETURNING facet, value, n),
          kept AS (INSERT INTO catalogue_facet_total (facet, value, n)
                   SELECT facet, value, sum(n) FROM gone GROUP BY facet, value
