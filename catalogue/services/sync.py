@@ -712,13 +712,24 @@ def _create_all(
         datasets.append(dataset)
         p.existing = dataset
         p.result = DatasetUpsert(dataset=dataset, outcome=UpsertOutcome.CREATED)
-    Dataset.objects.bulk_create(datasets)
+    # Theme links and files first, the dataset rows last (foreign keys are checked at commit):
+    # on PostgreSQL a row inserted after them gets its facet copies in the insert itself
+    # (migration 0015) instead of being written, then rewritten twice to copy them.
     through = Dataset.themes.through
     through.objects.bulk_create(
         through(dataset_id=p.existing.pk, theme_id=theme_id)
         for p in creates
         for theme_id in sorted(p.theme_ids)
     )
+    distributions = []
+    for p in creates:
+        for values in p.distributions or ():
+            distribution = _new_distribution(p.existing, values, now)
+            distributions.append(distribution)
+            if distribution.source_url:
+                p.fetches.append(distribution)
+    Distribution.objects.bulk_create(distributions)
+    Dataset.objects.bulk_create(datasets)
     actor = user if user is not None and user.is_authenticated else None
     DatasetEvent.objects.bulk_create(
         DatasetEvent(
@@ -731,14 +742,6 @@ def _create_all(
         )
         for p in creates
     )
-    distributions = []
-    for p in creates:
-        for values in p.distributions or ():
-            distribution = _new_distribution(p.existing, values, now)
-            distributions.append(distribution)
-            if distribution.source_url:
-                p.fetches.append(distribution)
-    Distribution.objects.bulk_create(distributions)
 
 
 # --- withdrawal -------------------------------------------------------------------------------

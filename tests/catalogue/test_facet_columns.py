@@ -58,3 +58,45 @@ def test_theme_changes_are_copied_and_a_refresh_without_change_writes_nothing():
 
     dataset.themes.remove(envi)
     assert row_version(dataset)[2] == [agri.pk]
+
+
+def updates_in_this_transaction() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT coalesce(sum(n_tup_upd), 0) FROM pg_stat_xact_user_tables"
+            " WHERE relname = 'catalogue_dataset'"
+        )
+        return int(cursor.fetchone()[0])
+
+
+def test_datasets_created_by_a_sync_are_written_once_with_their_copies(steward_client, publisher):
+    from catalogue.models import Dataset
+
+    items = [
+        {
+            "identifier": f"rec-{n}",
+            "title": f"Soil survey {n}",
+            "description": "Readings.",
+            "publisher": publisher.slug,
+            "data_space": "agriculture",
+            "licence": "CC-BY-4.0",
+            "themes": ["AGRI", "ENVI"] if n else ["AGRI"],
+            "distributions": [
+                {"identifier": "csv", "title": "CSV", "format": "CSV",
+                 "access_url": "https://example.org/a.csv"},
+                {"identifier": "pq", "title": "Parquet", "format": "PARQUET",
+                 "access_url": "https://example.org/a.parquet"},
+            ],
+        }
+        for n in range(3)
+    ]  # fmt: skip
+    before = updates_in_this_transaction()
+    response = steward_client.post("/api/v1/datasets/bulk/", {"items": items}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["counts"]["created"] == 3
+    assert updates_in_this_transaction() == before  # no row rewritten to copy its facets
+    agri, envi = Theme.objects.get(code="AGRI").pk, Theme.objects.get(code="ENVI").pk
+    for dataset in Dataset.objects.filter(publisher=publisher):
+        _, formats, theme_ids = row_version(dataset)
+        assert formats == ["CSV", "PARQUET"]
+        assert theme_ids == ([agri] if dataset.identifier == "rec-0" else sorted([agri, envi]))

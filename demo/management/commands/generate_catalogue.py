@@ -645,9 +645,11 @@ class Command(BaseCommand):
         generator, so the content depends only on --seed, whatever the number of writers."""
         batch = self._build_batch(random.Random(f"{self.seed}-{index}"), size)
         with transaction.atomic():
-            Dataset.objects.bulk_create(batch["datasets"])
+            # Links and files before their datasets (foreign keys are checked at commit): each
+            # dataset row is then written once, with its facet copies (catalogue 0015).
             ThemeLink.objects.bulk_create(batch["themes"])
             Distribution.objects.bulk_create(batch["distributions"])
+            Dataset.objects.bulk_create(batch["datasets"])
         return {key: len(rows) for key, rows in batch.items()}
 
     # --- set-up -----------------------------------------------------------------------------------
