@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -350,8 +351,14 @@ def _search_bounded(
     if ranked and offset + limit > window:
         sql += _WINDOW_IDS_SQL  # past the window the page leaves these out
         params += [window]
+    by_index = bool(q) and _read_words_by_index(matches, cursor, threshold)
+    if by_index:
+        cursor.execute("SELECT set_config('enable_seqscan', 'off', true)")
     cursor.execute(sql, params)
-    total, counts, page_ids, window_ids = _read_facet_rows(cursor.fetchall())
+    read = cursor.fetchall()
+    if by_index:  # for this statement only: the sample and the page choose their own plans
+        cursor.execute("SELECT set_config('enable_seqscan', 'on', true)")
+    total, counts, page_ids, window_ids = _read_facet_rows(read)
     count_exact = total <= threshold
     if not count_exact:
         total = threshold
@@ -402,6 +409,50 @@ def _search_whole_catalogue(
         facets=_label_facets(counts, using=matches.db),
         reachable=reachable if reachable < total else None,
     )
+
+
+# What reading one row costs, relative to one another (microseconds on the benchmark machine):
+# testing a row's search vector in a sequential read (it is decompressed), adding one entry to
+# the GIN index's bitmap, fetching a matched row from the bitmap.
+_SEQUENTIAL_ROW_COST = 1.5
+_BITMAP_ENTRY_COST = 0.1
+_BITMAP_ROW_COST = 2.0
+
+
+def words_read_by_index(*, estimated_matches: float, rows: float, threshold: int) -> bool:
+    """Whether to find a search's first ``threshold`` + 1 matches through the GIN index rather
+    than by reading the table in order until that many turn up.
+
+    The sequential read stops early but tests every row it passes (threshold / share of rows
+    that match); the index builds a bitmap of every match first, then reads only matches. So
+    the index wins for words matching a few percent of the catalogue and the sequential read for
+    words matching most of it, whatever the catalogue's size: each plan's cost stays bounded by
+    the threshold where it is chosen. PostgreSQL's own choice ignores the decompression, and
+    read "hospital or patients" (11% of 100k datasets) by testing 88,000 rows (134 ms) instead
+    of fetching 10,001 (about 20 ms)."""
+    if estimated_matches <= 0 or rows <= 0:
+        return True
+    share = min(1.0, estimated_matches / rows)
+    sequential = min(rows, (threshold + 1) / share) * _SEQUENTIAL_ROW_COST
+    by_index = (
+        estimated_matches * _BITMAP_ENTRY_COST
+        + min(threshold + 1, estimated_matches) * _BITMAP_ROW_COST
+    )
+    return by_index < sequential
+
+
+def _read_words_by_index(matches: QuerySet[Dataset], cursor, threshold: int) -> bool:
+    """words_read_by_index with the planner's estimate of the matches (EXPLAIN: planning only,
+    about a millisecond) and the table's row count from its statistics."""
+    sql, params = matches.order_by().values("id").query.sql_with_params()
+    cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+    plan = cursor.fetchone()[0]
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    estimated = float(plan[0]["Plan"]["Plan Rows"])
+    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'catalogue_dataset'::regclass")
+    rows = float(cursor.fetchone()[0])
+    return words_read_by_index(estimated_matches=estimated, rows=rows, threshold=threshold)
 
 
 # The same facets, counted only when the matches read (at most the threshold + 1) are all of

@@ -210,3 +210,22 @@ def test_a_search_past_the_time_limit_answers_503_in_the_error_shape(api_client,
     assert "0.3 s" in error["message"]
     # The limit belonged to the search: the connection answers as before once the lock is gone.
     assert search(api_client, q="soil")["count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("estimated", "rows", "by_index"),
+    [
+        (11_000, 100_000, True),  # "hospital or patients": 11% of the catalogue
+        (110_000, 1_000_000, True),  # the same share of a catalogue ten times larger
+        (2_400, 100_000, True),  # a selective word: fewer matches than the threshold
+        (77_000, 100_000, False),  # "dataset": 77%, the read in order stops after 13,000 rows
+        (770_000, 1_000_000, False),  # the bitmap alone would hold 770,000 entries
+        (0, 100_000, True),  # PostgreSQL expects nothing: the index finds it fastest
+    ],
+)
+def test_the_plan_for_words_follows_their_share_of_the_catalogue(estimated, rows, by_index):
+    """Each plan's cost stays bounded by the threshold where it is chosen: the index for words
+    that match a few percent, reading in order for words that match most datasets."""
+    from catalogue.selectors import words_read_by_index
+
+    assert words_read_by_index(estimated_matches=estimated, rows=rows, threshold=10_000) is by_index
