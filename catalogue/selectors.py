@@ -450,9 +450,15 @@ def _read_words_by_index(matches: QuerySet[Dataset], cursor, threshold: int) -> 
     if isinstance(plan, str):
         plan = json.loads(plan)
     estimated = float(plan[0]["Plan"]["Plan Rows"])
+    return words_read_by_index(
+        estimated_matches=estimated, rows=_catalogue_rows(cursor), threshold=threshold
+    )
+
+
+def _catalogue_rows(cursor) -> float:
+    """The dataset table's row count as its statistics have it (0 before the first ANALYZE)."""
     cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'catalogue_dataset'::regclass")
-    rows = float(cursor.fetchone()[0])
-    return words_read_by_index(estimated_matches=estimated, rows=rows, threshold=threshold)
+    return max(0.0, float(cursor.fetchone()[0]))
 
 
 # The same facets, counted only when the matches read (at most the threshold + 1) are all of
@@ -497,8 +503,7 @@ def _sampled_facet_counts(matches: QuerySet[Dataset], cursor) -> dict[str, list[
     """Facet counts of ``matches`` estimated on a block sample of about
     ``SEARCH_FACET_SAMPLE_ROWS`` rows of the catalogue (TABLESAMPLE SYSTEM), scaled to it: the
     cost follows the sample size, not the catalogue's or the match count."""
-    cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'catalogue_dataset'::regclass")
-    estimated_rows = cursor.fetchone()[0]
+    estimated_rows = _catalogue_rows(cursor)
     percent = (
         min(100.0, 100.0 * settings.SEARCH_FACET_SAMPLE_ROWS / estimated_rows)
         if estimated_rows > 0
@@ -567,7 +572,7 @@ def _label_facets(
 ) -> dict[str, list[dict[str, Any]]]:
     # Every facet's values and labels in one statement (a UNION ALL of the four small tables):
     # one round trip per search instead of four.
-    lookups = [
+    label_queries = [
         model.objects.using(using)
         .filter(pk__in=[int(v) for v, _ in counts[facet]])
         .order_by()  # SQLite refuses an ORDER BY inside a UNION's parts (models order by name)
@@ -577,8 +582,9 @@ def _label_facets(
         if counts.get(facet)
     ]
     names: dict[tuple[str, str], tuple[str, str]] = {}
-    if lookups:
-        union = lookups[0].union(*lookups[1:], all=True) if len(lookups) > 1 else lookups[0]
+    if label_queries:
+        first, *rest = label_queries
+        union = first.union(*rest, all=True) if rest else first
         names = {(facet, str(pk)): (value, label) for facet, pk, value, label in union}
 
     def labelled(facet: str) -> list[tuple[str, str, int]]:
